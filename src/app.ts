@@ -1,0 +1,48 @@
+import Koa from 'koa';
+import type { Logger } from './logger';
+import type { AppState } from './http/context';
+import { authenticate } from './http/middleware/authenticate';
+import { errorHandler } from './http/middleware/error-handler';
+import { requestContext } from './http/middleware/request-context';
+import { assetRoutes } from './http/routes/assets/asset-routes';
+import { authRoutes } from './http/routes/auth-routes';
+import { healthRoutes, type Readiness } from './http/routes/health-routes';
+import type { AssetService } from './services/asset-service';
+import type { AuthService } from './services/auth-service';
+
+export interface AppDeps {
+  logger: Logger;
+  auth: AuthService;
+  assets: AssetService;
+  readiness: Readiness;
+  bodyLimit: number;
+  sessionTtlHours: number;
+  secureCookies: boolean;
+}
+
+/** Builds the Koa app without listening, so tests and main.ts start it the same way. */
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const app = new Koa<AppState>();
+  app.silent = true;
+  app.use(requestContext(deps.logger));
+  app.use(errorHandler());
+
+  const routers = [
+    healthRoutes(deps.readiness),
+    authRoutes({
+      auth: deps.auth,
+      bodyLimit: deps.bodyLimit,
+      sessionTtlHours: deps.sessionTtlHours,
+      secureCookies: deps.secureCookies,
+    }),
+  ];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+
+  // Everything else under /api needs credentials; authenticate runs before the route is even matched so an
+  // unauthenticated caller learns nothing about which ids or routes exist.
+  const protectedRouters = [assetRoutes(deps.assets, deps.bodyLimit)];
+  const auth = authenticate(deps.auth);
+  app.use(async (ctx, next) => (ctx.path.startsWith('/api/') ? auth(ctx, next) : next()));
+  for (const router of protectedRouters) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+  return app;
+}

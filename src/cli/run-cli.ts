@@ -1,0 +1,50 @@
+import pg from 'pg';
+import { ConfigError, loadConfig } from '../config';
+import { migrate } from '../db/migrate';
+import '../db/pool';
+import { resolveDatabase } from '../db/resolve-database';
+import { createLogger, type Logger } from '../logger';
+
+/** A command-line misuse: printed without a stack, exit code 2. */
+export class UsageError extends Error {}
+
+/**
+ * Shared life cycle of the npm-script CLIs: parse arguments (before anything starts), load config, reach the database (embedded when DATABASE_URL is
+ * unset), migrate, run the command with one client, and always release what was started. Logs go to stderr
+ * so stdout carries only the command's JSON result.
+ */
+export async function runCli<A>(
+  parseArgs: () => A,
+  command: (client: pg.Client, args: A, logger: Logger) => Promise<unknown>,
+): Promise<void> {
+  let exitCode = 0;
+  try {
+    const args = parseArgs();
+    const config = loadConfig();
+    const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr as never);
+    const database = await resolveDatabase(config, logger);
+    const client = new pg.Client({ connectionString: database.url });
+    try {
+      await client.connect();
+      await migrate(client, logger);
+      const result = await command(client, args, logger);
+      if (result !== undefined) process.stdout.write(`${JSON.stringify(result)}\n`);
+    } finally {
+      await client.end().catch(() => undefined);
+      await database.stop();
+    }
+  } catch (err) {
+    exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+    process.stderr.write(`${(err as Error).message}\n`);
+  }
+  process.exitCode = exitCode;
+}
+
+/** Wraps node:util parseArgs errors as usage errors carrying the command's usage line. */
+export function usage(text: string, fn: () => Record<string, unknown>): Record<string, unknown> {
+  try {
+    return fn();
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${text}`);
+  }
+}

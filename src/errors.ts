@@ -1,0 +1,62 @@
+/**
+ * Every error the API can answer, one row each: the stable `code` clients may branch on, its HTTP status,
+ * and the default message. Handlers throw `AppError`s; the error middleware renders
+ * `{ error, code, ...details }` and nothing else.
+ */
+export const ERROR_CODES = {
+  BAD_JSON: { status: 400, message: 'Request body is not valid JSON' },
+  VALIDATION_FAILED: { status: 400, message: 'Request validation failed' },
+  UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Email or password is incorrect' },
+  FORBIDDEN: { status: 403, message: 'You do not have permission to do this' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  ASSET_NOT_FOUND: { status: 404, message: 'Asset not found' },
+  TICKET_NOT_FOUND: { status: 404, message: 'Ticket not found' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Request body must be application/json' },
+  CLIENT_CLOSED_REQUEST: { status: 499, message: 'Client closed the request' },
+  INTERNAL: { status: 500, message: 'Internal server error' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A field-level problem, named so that a form can show it next to the field. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  /** Whether `message` may be shown to the client; unexpected errors never are. */
+  readonly expose: boolean;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: { fields?: FieldError[]; allow?: string[] },
+  ) {
+    const row = ERROR_CODES[code];
+    super(message ?? row.message);
+    this.name = 'AppError';
+    this.status = row.status;
+    this.expose = row.status < 500 || code === 'SERVICE_UNAVAILABLE';
+  }
+
+  /** The response body: the documented shape, with field errors when there are some. */
+  toBody(): Record<string, unknown> {
+    return {
+      error: this.message,
+      code: this.code,
+      ...(this.details?.fields ? { fields: this.details.fields } : {}),
+    };
+  }
+}
+
+/** A 400 naming the fields at fault, with a message that lists them for humans reading raw JSON. */
+export function validationError(fields: FieldError[]): AppError {
+  const names = [...new Set(fields.map((f) => f.field))].join(', ');
+  return new AppError('VALIDATION_FAILED', `Invalid or missing fields: ${names}`, { fields });
+}

@@ -1,0 +1,47 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { AuthService } from '../../services/auth-service';
+import type { AppState } from '../context';
+import { SESSION_COOKIE } from '../middleware/authenticate';
+import { jsonBody } from '../middleware/json-body';
+import { parseOrThrow } from '../middleware/validate';
+
+const loginBody = z.strictObject({
+  email: z.email().max(255),
+  password: z.string().min(1).max(1024),
+});
+
+export interface AuthRoutesOptions {
+  auth: AuthService;
+  bodyLimit: number;
+  sessionTtlHours: number;
+  secureCookies: boolean;
+}
+
+/** Browser sign-in: an HttpOnly, SameSite=Lax session cookie; API clients use bearer tokens instead. */
+export function authRoutes(options: AuthRoutesOptions): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/api/auth' });
+
+  router.post('/login', jsonBody(options.bodyLimit), async (ctx) => {
+    const { email, password } = parseOrThrow(loginBody, ctx.state.body);
+    const { principal, sessionId } = await options.auth.login(email, password);
+    if (options.secureCookies) ctx.cookies.secure = true;
+    ctx.cookies.set(SESSION_COOKIE, sessionId, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.secureCookies,
+      maxAge: options.sessionTtlHours * 3_600_000,
+      path: '/',
+    });
+    ctx.body = { user: { id: principal.userId, email: principal.email, role: principal.role } };
+  });
+
+  router.post('/logout', async (ctx) => {
+    const sessionId = ctx.cookies.get(SESSION_COOKIE);
+    if (sessionId) await options.auth.logout(sessionId);
+    ctx.cookies.set(SESSION_COOKIE, null, { httpOnly: true, sameSite: 'lax', path: '/' });
+    ctx.status = 204;
+  });
+
+  return router;
+}

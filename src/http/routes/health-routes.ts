@@ -1,0 +1,21 @@
+import Router from '@koa/router';
+import type { AppState } from '../context';
+
+export interface Readiness {
+  /** Null when ready; otherwise a short reason an operator can act on. */
+  notReadyReason(): Promise<string | null>;
+}
+
+/** Probes for PM2, load balancers and Kubernetes-style checks; no auth and no internals in the answers. */
+export function healthRoutes(readiness: Readiness): Router<AppState> {
+  const router = new Router<AppState>();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const reason = await readiness.notReadyReason();
+    ctx.status = reason ? 503 : 200;
+    ctx.body = reason ? { status: 'not_ready', reason } : { status: 'ready' };
+  });
+  return router;
+}

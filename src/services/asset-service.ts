@@ -1,0 +1,116 @@
+import type pg from 'pg';
+import { assetsRepository, type AssetRow, type AssetValues } from '../db/repositories/assets';
+import { withTransaction, type Queryable } from '../db/pool';
+import { AppError, validationError, type FieldError } from '../errors';
+import type { CreateAssetInput, ListAssetsQuery, UpdateAssetInput } from '../http/routes/assets/schema';
+
+/** What happened to an asset, for whoever keeps a cache of assets true (the cache client, later the change feed). */
+export type AssetWrite =
+  | { kind: 'saved'; asset: AssetRow }
+  | { kind: 'deleted'; id: number; contactId: number | null; version: string };
+
+export interface AssetServiceOptions {
+  pool: pg.Pool;
+  /** Called after a write commits and before the response goes out (read-your-writes). */
+  onWrite?: (write: AssetWrite) => Promise<void>;
+}
+
+const DEFAULT_PAGE = 50;
+
+/** The FK that guards asset → client and asset → contact-of-that-client, for writes that race a delete. */
+function ownershipViolation(err: unknown): FieldError | undefined {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23503') return undefined;
+  if (e.constraint === 'assets_client_id_fkey') return { field: 'client_id', message: 'no client with this id' };
+  if (e.constraint === 'assets_contact_of_client_fkey') {
+    return { field: 'contact_id', message: 'no contact with this id belongs to the given client' };
+  }
+  return undefined;
+}
+
+/** Asset CRUD rules: ownership checks, retire semantics, and the write notification. */
+export class AssetService {
+  constructor(private readonly options: AssetServiceOptions) {}
+
+  private async checkOwnership(db: Queryable, clientId: number, contactId: number | null): Promise<void> {
+    const { clientExists, contactClientId } = await assetsRepository.ownership(db, clientId, contactId);
+    const problems: FieldError[] = [];
+    if (!clientExists) problems.push({ field: 'client_id', message: 'no client with this id' });
+    if (contactId !== null && contactClientId === null) {
+      problems.push({ field: 'contact_id', message: 'no contact with this id' });
+    } else if (contactId !== null && clientExists && contactClientId !== clientId) {
+      problems.push({ field: 'contact_id', message: 'this contact belongs to another client' });
+    }
+    if (problems.length > 0) throw validationError(problems);
+  }
+
+  private async write<T extends AssetWrite>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await withTransaction(this.options.pool, work);
+    } catch (err) {
+      const violation = ownershipViolation(err);
+      throw violation ? validationError([violation]) : err;
+    }
+    await this.options.onWrite?.(result);
+    return result;
+  }
+
+  async create(input: CreateAssetInput): Promise<AssetRow> {
+    const write = await this.write(async (db) => {
+      await this.checkOwnership(db, input.client_id, input.contact_id ?? null);
+      return { kind: 'saved' as const, asset: await assetsRepository.insert(db, input as AssetValues) };
+    });
+    return write.asset;
+  }
+
+  async get(id: number): Promise<AssetRow> {
+    const asset = await assetsRepository.findById(this.options.pool, id);
+    if (!asset) throw new AppError('ASSET_NOT_FOUND');
+    return asset;
+  }
+
+  async list(query: ListAssetsQuery): Promise<{ assets: AssetRow[]; next_cursor: string | null }> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const rows = await assetsRepository.list(this.options.pool, {
+      contactId: query.contact_id,
+      clientId: query.client_id,
+      status: query.status,
+      afterId: query.cursor,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return { assets: page, next_cursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+  }
+
+  async update(id: number, input: UpdateAssetInput): Promise<AssetRow> {
+    const write = await this.write(async (db) => {
+      const current = await assetsRepository.findById(db, id, true);
+      if (!current) throw new AppError('ASSET_NOT_FOUND');
+      if (input.client_id !== undefined || input.contact_id !== undefined) {
+        const contactId = input.contact_id === undefined ? current.contact_id : input.contact_id;
+        await this.checkOwnership(db, input.client_id ?? current.client_id, contactId);
+      }
+      const asset = await assetsRepository.update(db, id, input as AssetValues);
+      return { kind: 'saved' as const, asset: asset! };
+    });
+    return write.asset;
+  }
+
+  async retire(id: number): Promise<AssetRow> {
+    const write = await this.write(async (db) => {
+      const asset = await assetsRepository.retire(db, id);
+      if (!asset) throw new AppError('ASSET_NOT_FOUND');
+      return { kind: 'saved' as const, asset };
+    });
+    return write.asset;
+  }
+
+  async deletePermanently(id: number): Promise<void> {
+    await this.write(async (db) => {
+      const row = await assetsRepository.delete(db, id);
+      if (!row) throw new AppError('ASSET_NOT_FOUND');
+      return { kind: 'deleted' as const, id: row.id, contactId: row.contact_id, version: row.version };
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startService, type RunningService } from '../../src/service';
+import { createUserWithToken } from '../../src/services/auth-service';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TestService {
+  url: string;
+  db: TestDatabase;
+  service: RunningService;
+  adminToken: string;
+  techToken: string;
+  /** fetch against the service; `token` adds a bearer header, `json` sends a JSON body. */
+  call(path: string, init?: CallInit): Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export interface CallInit extends Omit<RequestInit, 'body'> {
+  token?: string;
+  json?: unknown;
+  body?: string;
+}
+
+/** The whole service, in-process on a free port, against this test file's own database. */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const db = await createTestDatabase();
+  const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const service = await startService(config, createLogger(config.LOG_LEVEL));
+  const admin = await createUserWithToken(db.pool, { email: 'admin@test.local', role: 'admin', password: 'admin-password' });
+  const tech = await createUserWithToken(db.pool, { email: 'tech@test.local', role: 'technician', password: 'tech-password' });
+
+  const call: TestService['call'] = async (path, init = {}) => {
+    const { token, json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    let body = rest.body;
+    if (json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(json);
+    }
+    const res = await fetch(`${service.url}${path}`, { ...rest, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Non-JSON answers stay as text so a test can show what came back.
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+
+  return {
+    url: service.url,
+    db,
+    service,
+    adminToken: admin.token,
+    techToken: tech.token,
+    call,
+    stop: async () => {
+      await service.stop();
+      await db.drop();
+    },
+  };
+}
