@@ -9,11 +9,16 @@ import { authRoutes } from './http/routes/auth-routes';
 import { healthRoutes, type Readiness } from './http/routes/health-routes';
 import type { AssetService } from './services/asset-service';
 import type { AuthService } from './services/auth-service';
+import type { CacheClient } from './cache/cache-client';
+import { widgetRoutes } from './http/routes/widget-routes';
+import type { WidgetService } from './services/widget-service';
 
 export interface AppDeps {
   logger: Logger;
   auth: AuthService;
   assets: AssetService;
+  widget: WidgetService;
+  cache: CacheClient;
   readiness: Readiness;
   bodyLimit: number;
   sessionTtlHours: number;
@@ -40,7 +45,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   // Everything else under /api needs credentials; authenticate runs before the route is even matched so an
   // unauthenticated caller learns nothing about which ids or routes exist.
-  const protectedRouters = [assetRoutes(deps.assets, deps.bodyLimit)];
+  const protectedRouters = [widgetRoutes(deps.widget, deps.cache), assetRoutes(deps.assets, deps.bodyLimit)];
   const auth = authenticate(deps.auth);
   app.use(async (ctx, next) => (ctx.path.startsWith('/api/') ? auth(ctx, next) : next()));
   for (const router of protectedRouters) app.use(router.routes()).use(router.allowedMethods({ throw: true }));

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   CLIENT_CLOSED_REQUEST: { status: 499, message: 'Client closed the request' },
   INTERNAL: { status: 500, message: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+  CACHE_UNAVAILABLE: { status: 503, message: 'The asset cache is not available right now' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -42,7 +43,7 @@ export class AppError extends Error {
     super(message ?? row.message);
     this.name = 'AppError';
     this.status = row.status;
-    this.expose = row.status < 500 || code === 'SERVICE_UNAVAILABLE';
+    this.expose = row.status !== 500;
   }
 
   /** The response body: the documented shape, with field errors when there are some. */

@@ -2,20 +2,28 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createApp } from './app';
+import { CacheClient } from './cache/cache-client';
+import { toCacheWrite } from './cache/cache-writes';
 import type { Config } from './config';
+import { ensureDemoData } from './db/demo-data';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { resolveDatabase, type ResolvedDatabase } from './db/resolve-database';
 import { parseByteSize } from './http/middleware/json-body';
 import type { Logger } from './logger';
+import { projectPath } from './paths';
 import { AssetService } from './services/asset-service';
 import { AuthService } from './services/auth-service';
+import { WidgetService } from './services/widget-service';
 
 export interface RunningService {
   /** Base URL the HTTP server listens on, e.g. http://127.0.0.1:3000. */
   url: string;
   database: ResolvedDatabase;
   pool: pg.Pool;
+  cache: CacheClient;
+  /** Set for the embedded quick start: whether demo data was loaded now, and a fresh admin token. */
+  demo?: { seeded: boolean; adminToken: string };
   /** Ordered shutdown: stop accepting, drain in-flight requests, close pools, stop an embedded database. */
   stop(): Promise<void>;
 }
@@ -34,6 +42,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger.child({ component: 'db' }),
   );
   let shuttingDown = false;
+  let cacheToStop: CacheClient | undefined;
   try {
     const client = await pool.connect();
     try {
@@ -41,18 +50,34 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     } finally {
       client.release();
     }
+    // Demo rows go in before the cache warms, so the first snapshot already holds them.
+    const demo = database.embedded ? await ensureDemoData(pool) : undefined;
+    const cache = createCacheClient(config, database.url, logger);
+    cacheToStop = cache;
+    const cacheState = await cache.start(config.CACHE_WARM_TIMEOUT_MS);
+    if (cacheState !== 'ready') logger.warn({ event: 'cache.not_ready', state: cacheState }, 'serving widget from SQL until the cache is warm');
     const auth = new AuthService({ pool, cacheTtlSeconds: config.AUTH_CACHE_TTL, sessionTtlHours: config.SESSION_TTL_HOURS });
-    const assets = new AssetService({ pool });
+    const assets = new AssetService({
+      pool,
+      // Applied before the response goes out, so the writer's next widget call shows the change.
+      onWrite: (write) =>
+        cache.applyWrites([toCacheWrite(write)]).catch((err: unknown) => {
+          logger.warn({ err, event: 'cache.apply_failed' }, 'write not applied to the cache');
+        }),
+    });
     const app = createApp({
       logger,
       auth,
       assets,
+      widget: new WidgetService({ pool, cache }),
+      cache,
       bodyLimit: parseByteSize(config.BODY_LIMIT),
       sessionTtlHours: config.SESSION_TTL_HOURS,
       secureCookies: config.COOKIE_SECURE,
       readiness: {
         notReadyReason: async () => {
           if (shuttingDown) return 'shutting down';
+          if (cache.state !== 'ready') return `asset cache ${cache.state}`;
           return pool
             .query('SELECT 1')
             .then(() => null)
@@ -77,13 +102,33 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(timer);
+      await cache.stop();
       await pool.end();
       await database.stop();
     };
-    return { url, database, pool, stop };
+    return { url, database, pool, cache, demo, stop };
   } catch (err) {
+    await cacheToStop?.stop().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await database.stop().catch(() => undefined);
     throw err;
   }
+}
+
+function createCacheClient(config: Config, databaseUrl: string, logger: Logger): CacheClient {
+  return new CacheClient({
+    workerFile: projectPath('dist', 'workers', 'cache-worker.js'),
+    worker: {
+      databaseUrl,
+      ttlSeconds: config.ASSET_CACHE_TTL,
+      slowLookupMs: config.CACHE_SLOW_LOOKUP_MS,
+      buildTaskFile: projectPath('dist', 'workers', 'build-snapshot.task.js'),
+      batchRows: config.CACHE_BUILD_BATCH_ROWS,
+      logLevel: config.LOG_LEVEL,
+    },
+    logger: logger.child({ component: 'cache' }),
+    lookupTimeoutMs: config.CACHE_LOOKUP_TIMEOUT_MS,
+    callTimeoutMs: config.CACHE_CALL_TIMEOUT_MS,
+    resourceLimits: config.CACHE_WORKER_MAX_HEAP_MB > 0 ? { maxOldGenerationSizeMb: config.CACHE_WORKER_MAX_HEAP_MB } : undefined,
+  });
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import '../db/pool';
 import { resolveDatabase } from '../db/resolve-database';
+import pino from 'pino';
 import { createLogger, type Logger } from '../logger';
 
 /** A command-line misuse: printed without a stack, exit code 2. */
@@ -17,11 +18,15 @@ export async function runCli<A>(
   parseArgs: () => A,
   command: (client: pg.Client, args: A, logger: Logger) => Promise<unknown>,
 ): Promise<void> {
+  // Dying of a signal would skip the 'exit' hook that stops an embedded server; exiting runs it, and the
+  // server rolls back the open transaction when the connection drops, so nothing is half-written.
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
   let exitCode = 0;
   try {
     const args = parseArgs();
     const config = loadConfig();
-    const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr as never);
+    const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pino.destination({ dest: 2, sync: true }));
     const database = await resolveDatabase(config, logger);
     const client = new pg.Client({ connectionString: database.url });
     try {

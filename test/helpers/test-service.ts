@@ -21,9 +21,16 @@ export interface CallInit extends Omit<RequestInit, 'body'> {
   body?: string;
 }
 
-/** The whole service, in-process on a free port, against this test file's own database. */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+/**
+ * The whole service, in-process on a free port, against this test file's own database. `prepare` runs on
+ * that database before the service starts, so the cache warms with what it wrote.
+ */
+export async function startTestService(
+  env: Record<string, string> = {},
+  prepare?: (db: TestDatabase) => Promise<void>,
+): Promise<TestService> {
   const db = await createTestDatabase();
+  await prepare?.(db);
   const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
   const service = await startService(config, createLogger(config.LOG_LEVEL));
   const admin = await createUserWithToken(db.pool, { email: 'admin@test.local', role: 'admin', password: 'admin-password' });

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../src/config';
+import { resolveDatabase } from '../src/db/resolve-database';
+import { createLogger } from '../src/logger';
+import { projectPath } from '../src/paths';
+import { parseFlags } from './lib/args';
+import { datasetFor, ensureBenchDatabase, ticketIds } from './lib/bench-database';
+import { pacedLoad } from './lib/paced-load';
+import { startServiceProcess } from './lib/service-process';
+
+const USAGE = 'usage: npm run bench:cache -- [--assets N[,N…]] [--rate R] [--duration S] [--fresh]';
+
+/**
+ * The cache benchmark (issue 3): for each dataset size, the warm-up time and the cache worker's memory per
+ * asset, then widget latency at a fixed offered rate (open loop, after a 3 s warm-up round) while a full refresh
+ * of that dataset runs a third of the way in.
+ */
+async function main() {
+  const flags = parseFlags({ assets: 'string', rate: 'int', duration: 'int', fresh: 'bool' }, USAGE);
+  const sizes = (flags.assets ?? '100000,1000000').split(',').map(Number);
+  const rate = flags.rate ?? 300;
+  const duration = flags.duration ?? 20;
+  const config = loadConfig();
+  const logger = createLogger('warn');
+  const server = await resolveDatabase(config, logger);
+  const resultsDir = projectPath('load-tests', 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const runs = [];
+  try {
+    for (const assets of sizes) {
+      const dataset = datasetFor(assets);
+      const db = await ensureBenchDatabase(server.url, dataset, flags.fresh === true);
+      const tickets = await ticketIds(db.url);
+      const started = Date.now();
+      const svc = await startServiceProcess({ databaseUrl: db.url, logFile: path.join(resultsDir, `bench-cache-${stamp}-${assets}.log`) });
+      const startupMs = Date.now() - started;
+      const auth = { authorization: `Bearer ${db.token}` };
+      const stats = (await (await fetch(`${svc.url}/api/assets/cache/stats`, { headers: auth })).json()) as {
+        warm_duration_ms: number; size: number; heap_used_bytes: number; snapshot_bytes: number;
+      };
+
+      const load = (durationSec: number) =>
+        pacedLoad({
+          url: svc.url,
+          rate,
+          durationSec,
+          headers: auth,
+          path: (i) => `/api/assets/widget/${tickets[(i * 7919) % tickets.length]}`,
+          checkBody: (body) => body.startsWith('{"assets":['),
+        });
+      await load(3);
+      let refresh: Promise<{ status: number; body: unknown }> | undefined;
+      const refreshTimer = setTimeout(() => {
+        refresh = fetch(`${svc.url}/api/assets/cache/refresh`, { method: 'POST', headers: auth }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      }, (duration * 1000) / 3);
+      const result = await load(duration);
+      clearTimeout(refreshTimer);
+      const refreshed = await refresh;
+      const after = (await (await fetch(`${svc.url}/api/assets/cache/stats`, { headers: auth })).json()) as { hits: number; misses: number };
+      await svc.stop();
+      runs.push({
+        assets,
+        dataset,
+        seed_ms: db.seededMs,
+        startup_to_ready_ms: startupMs,
+        warm_ms: stats.warm_duration_ms,
+        cached_assets: stats.size,
+        worker_heap_bytes: stats.heap_used_bytes,
+        snapshot_bytes: stats.snapshot_bytes,
+        refresh_during_load: refreshed,
+        refresh_hits_misses: { hits: after.hits, misses: after.misses },
+        widget_at_fixed_rate_during_refresh: result,
+      });
+      process.stderr.write(`${JSON.stringify(runs[runs.length - 1])}\n`);
+    }
+  } finally {
+    await server.stop();
+  }
+  const [small, large] = runs;
+  const perAsset =
+    small && large
+      ? Math.round(
+          (large.worker_heap_bytes + large.snapshot_bytes - small.worker_heap_bytes - small.snapshot_bytes) /
+            (large.cached_assets - small.cached_assets),
+        )
+      : null;
+  const report = { when: new Date().toISOString(), command: `npm run bench:cache -- ${process.argv.slice(2).join(' ')}`, bytes_per_cached_asset: perAsset, runs };
+  const file = path.join(resultsDir, `bench-cache-${stamp}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to ${file}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,169 @@
+import { EventEmitter } from 'node:events';
+import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/umd/node-adapter';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+import { LookupChannel } from './lookup-channel';
+import type { CacheControlApi, CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerEvent, WorkerStats } from './protocol';
+
+export interface CacheClientOptions {
+  workerFile: string;
+  worker: CacheWorkerOptions;
+  logger: Logger;
+  lookupTimeoutMs: number;
+  callTimeoutMs: number;
+  resourceLimits?: ResourceLimits;
+}
+
+export interface CacheStats extends WorkerStats {
+  misses: number;
+  hit_rate: number;
+  worker_restarts: number;
+}
+
+const RESTART_MIN_MS = 200;
+const RESTART_MAX_MS = 30_000;
+
+/**
+ * The main thread's handle on the cache worker. It keeps the worker alive (restart with backoff after an
+ * exit or crash), fails calls in flight the moment the worker dies (comlink alone would leave them pending
+ * forever), bounds every call with a timeout, and counts the lookups that had to go to SQL.
+ */
+export class CacheClient extends EventEmitter {
+  private worker: Worker | undefined;
+  private remote: Comlink.Remote<CacheControlApi> | undefined;
+  private readonly lookups: LookupChannel;
+  private readonly inFlight = new Set<(err: Error) => void>();
+  private currentState: CacheState = 'cold';
+  private stopped = false;
+  private restartDelay = RESTART_MIN_MS;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private misses = 0;
+  private restarts = 0;
+
+  constructor(private readonly options: CacheClientOptions) {
+    super();
+    this.lookups = new LookupChannel(options.lookupTimeoutMs);
+  }
+
+  get state(): CacheState {
+    return this.currentState;
+  }
+
+  /** Starts the worker and waits until its first warm-up has succeeded or failed (or `timeoutMs` passed). */
+  async start(timeoutMs: number): Promise<CacheState> {
+    this.spawn();
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.off('state', onState);
+        resolve();
+      };
+      const onState = (state: CacheState) => (state === 'ready' || state === 'degraded' ? finish() : undefined);
+      const timer = setTimeout(finish, timeoutMs);
+      this.on('state', onState);
+    });
+    return this.currentState;
+  }
+
+  /** The widget JSON for a contact from the cache, or null when the caller must ask SQL (counted as a miss). */
+  async lookup(contactId: number): Promise<string | null> {
+    const answer = this.currentState === 'ready' ? await this.lookups.lookup(contactId) : null;
+    if (answer === null) this.misses++;
+    return answer;
+  }
+
+  /** Rebuilds the snapshot now; concurrent callers share one build. No timeout: a 1M build takes seconds. */
+  refresh(reason: string): Promise<WarmResult> {
+    return this.call((api) => api.refresh(reason), 0).catch((err: unknown) => {
+      if (err instanceof AppError) throw err;
+      this.options.logger.warn({ err, event: 'cache.refresh_failed' }, 'cache refresh failed');
+      throw new AppError('CACHE_UNAVAILABLE', 'Asset cache refresh failed; the current snapshot is still being served');
+    });
+  }
+
+  applyWrites(writes: CacheWrite[]): Promise<void> {
+    return this.call((api) => api.applyWrites(writes), this.options.callTimeoutMs);
+  }
+
+  async stats(): Promise<CacheStats> {
+    const worker = await this.call((api) => api.stats(), this.options.callTimeoutMs);
+    const total = worker.hits + this.misses;
+    return {
+      ...worker,
+      state: this.currentState,
+      misses: this.misses,
+      hit_rate: total === 0 ? 0 : Math.round((worker.hits / total) * 10_000) / 100,
+      worker_restarts: this.restarts,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (!worker) return;
+    await this.call((api) => api.close(), this.options.callTimeoutMs).catch(() => undefined);
+    await worker.terminate();
+  }
+
+  /** Runs one control-plane call, rejected on timeout (0 = none) or as soon as the worker exits. */
+  private call<T>(fn: (api: Comlink.Remote<CacheControlApi>) => Promise<T>, timeoutMs: number): Promise<T> {
+    const remote = this.remote;
+    if (!remote) return Promise.reject(new AppError('CACHE_UNAVAILABLE'));
+    return new Promise<T>((resolve, reject) => {
+      const fail = (err: Error) => finish(() => reject(err));
+      const timer = timeoutMs > 0 ? setTimeout(() => fail(new AppError('CACHE_UNAVAILABLE', 'The asset cache did not answer in time')), timeoutMs) : undefined;
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        if (this.inFlight.delete(fail)) settle();
+      };
+      this.inFlight.add(fail);
+      fn(remote).then(
+        (value) => finish(() => resolve(value)),
+        (err: unknown) => finish(() => reject(err instanceof Error ? err : new Error(String(err)))),
+      );
+    });
+  }
+
+  private spawn(): void {
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(this.options.workerFile, {
+      workerData: { ...this.options.worker, controlPort: port2 },
+      transferList: [port2],
+      resourceLimits: this.options.resourceLimits,
+    });
+    const startedAt = Date.now();
+    this.worker = worker;
+    this.remote = Comlink.wrap<CacheControlApi>(nodeEndpoint(port1));
+    this.lookups.attach(worker);
+    worker.on('message', (message: unknown) => {
+      if (this.lookups.receive(message)) return;
+      const event = message as WorkerEvent;
+      if (event?.type === 'event' && event.name === 'state') this.setState(event.state);
+    });
+    worker.on('error', (err) => this.options.logger.error({ err, event: 'cache.worker_error' }, 'cache worker crashed'));
+    worker.on('exit', (code) => {
+      port1.close();
+      this.worker = undefined;
+      this.remote = undefined;
+      this.lookups.detach();
+      for (const fail of [...this.inFlight]) fail(new AppError('CACHE_UNAVAILABLE', 'The asset cache worker stopped'));
+      this.setState('cold');
+      if (this.stopped) return;
+      if (Date.now() - startedAt > 60_000) this.restartDelay = RESTART_MIN_MS;
+      this.restarts++;
+      this.options.logger.warn({ event: 'cache.worker_exit', code, restart_in_ms: this.restartDelay }, 'cache worker exited; restarting');
+      this.restartTimer = setTimeout(() => this.spawn(), this.restartDelay);
+      this.restartDelay = Math.min(this.restartDelay * 2, RESTART_MAX_MS);
+    });
+  }
+
+  private setState(state: CacheState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.options.logger.info({ event: 'cache.state', state }, `asset cache ${state}`);
+    this.emit('state', state);
+  }
+}

@@ -1,0 +1,89 @@
+import type { Worker } from 'node:worker_threads';
+import type { LookupBatch, LookupReply } from './protocol';
+
+interface Batch {
+  timer: NodeJS.Timeout;
+  requestIds: number[];
+}
+
+/**
+ * The lean lookup path to the cache worker: every lookup made in one event-loop turn goes out as one
+ * message of [requestId, contactId] pairs, and the reply carries each answer as ready-made JSON text.
+ * A lookup never rejects: on timeout or worker exit it resolves to null, and the caller asks SQL instead.
+ */
+export class LookupChannel {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, (answer: string | null) => void>();
+  private queue: number[] = [];
+  private scheduled = false;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  attach(worker: Worker): void {
+    this.worker = worker;
+  }
+
+  /** Resolves every lookup still waiting with null, e.g. when the worker has exited. */
+  detach(): void {
+    this.worker = undefined;
+    this.queue = [];
+    for (const resolve of this.pending.values()) resolve(null);
+    this.pending.clear();
+  }
+
+  lookup(contactId: number): Promise<string | null> {
+    if (!this.worker) return Promise.resolve(null);
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    const answer = new Promise<string | null>((resolve) => this.pending.set(id, resolve));
+    this.queue.push(id, contactId);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return answer;
+  }
+
+  /** Handles a reply from the worker; returns false for messages that are not lookup replies. */
+  receive(message: unknown): boolean {
+    const reply = message as LookupReply;
+    if (reply?.type !== 'lookup') return false;
+    for (let i = 0; i < reply.requestIds.length; i++) {
+      const resolve = this.pending.get(reply.requestIds[i]!);
+      if (!resolve) continue;
+      this.pending.delete(reply.requestIds[i]!);
+      resolve(reply.answers[i] ?? null);
+    }
+    return true;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const pairs = this.queue;
+    this.queue = [];
+    if (pairs.length === 0) return;
+    const ids = Int32Array.from(pairs);
+    const batch: Batch = {
+      requestIds: pairs.filter((_, i) => i % 2 === 0),
+      timer: setTimeout(() => this.expire(batch), this.timeoutMs),
+    };
+    // Left to fire even when every answer came in: a batch whose answers are all in finds nothing to expire,
+    // which is cheaper than tracking completion per reply.
+    batch.timer.unref();
+    this.worker?.postMessage({ type: 'lookup', ids } satisfies LookupBatch, [ids.buffer]);
+  }
+
+  private expire(batch: Batch): void {
+    for (const id of batch.requestIds) {
+      const resolve = this.pending.get(id);
+      if (!resolve) continue;
+      this.pending.delete(id);
+      resolve(null);
+    }
+  }
+}

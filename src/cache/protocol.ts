@@ -1,0 +1,100 @@
+/**
+ * The typed contract between the main thread and the cache worker. Two channels share one worker:
+ * - control plane (comlink, on a MessagePort handed over at start): warm, refresh, apply writes, stats;
+ * - lookups (raw postMessage on the worker's own port): request ids, one batch per event-loop turn, answers
+ *   as pre-serialised JSON the front concatenates without parsing.
+ * They are separate ports because comlink's `expose` answers every message on its port, lean ones included.
+ */
+
+export type CacheState = 'cold' | 'warming' | 'ready' | 'degraded';
+
+/** Options the worker is started with (workerData). */
+export interface CacheWorkerOptions {
+  databaseUrl: string;
+  ttlSeconds: number;
+  slowLookupMs: number;
+  /** Path of the compiled snapshot build task, run in a piscina thread. */
+  buildTaskFile: string;
+  /** Rows per cursor read while building a snapshot. */
+  batchRows: number;
+  logLevel: string;
+}
+
+/**
+ * One committed asset write, with what the cache serves and orders by, so the worker can place, move or drop
+ * the row without reading it back. `createdAt` is ISO-8601 UTC with microseconds; `version` the row version.
+ */
+export type CacheWrite =
+  | {
+      kind: 'upsert';
+      id: number;
+      contactId: number | null;
+      clientId: number;
+      createdAt: string;
+      version: string;
+      status: string;
+      hostname: string;
+      warranty_expiration_date: string | null;
+      screenconnect_session_id: string | null;
+      pdq_device_id: string | null;
+    }
+  | { kind: 'delete'; id: number };
+
+export interface WarmResult {
+  assets: number;
+  contacts: number;
+  durationMs: number;
+}
+
+export interface WorkerStats {
+  state: CacheState;
+  hits: number;
+  empty: number;
+  size: number;
+  contacts: number;
+  overlay: number;
+  last_warmup: string | null;
+  warm_duration_ms: number | null;
+  refreshes: number;
+  refresh_failures: number;
+  slow_lookups: number;
+  ttl_seconds: number;
+  /** The worker thread's JS heap (its own isolate). */
+  heap_used_bytes: number;
+  /** The packed snapshot's typed arrays, held outside the JS heap. */
+  snapshot_bytes: number;
+}
+
+/** The control-plane API the worker exposes through comlink. */
+export interface CacheControlApi {
+  /** Builds a new snapshot and swaps it in; concurrent calls share one build. */
+  refresh(reason: string): Promise<WarmResult>;
+  applyWrites(writes: CacheWrite[]): Promise<void>;
+  stats(): Promise<WorkerStats>;
+  /** Releases the worker's database connections and build thread before it is terminated. */
+  close(): Promise<void>;
+}
+
+/** Lean lookup channel: main → worker. */
+export interface LookupBatch {
+  type: 'lookup';
+  /** Pairs of [requestId, contactId]. */
+  ids: Int32Array;
+}
+
+/**
+ * Lean lookup channel: worker → main. `answers[i]` is the JSON text `"assets":[…],"total_assets":N` for the
+ * i-th request, or null when the cache is not ready and the caller must ask SQL.
+ */
+export interface LookupReply {
+  type: 'lookup';
+  requestIds: Int32Array;
+  answers: Array<string | null>;
+}
+
+/** Events the worker reports without being asked. */
+export interface WorkerEvent {
+  type: 'event';
+  name: 'state';
+  state: CacheState;
+}

@@ -1,0 +1,70 @@
+/**
+ * Read-side lookups on a PackedSnapshot, straight on its typed arrays: binary searches, and decoding only
+ * the entries a caller asks for.
+ */
+import type { AssetEntry } from './asset-index';
+import type { PackedSnapshot } from './snapshot';
+
+// One decoder for every read: creating one per call would dominate the cost of decoding a 150-byte fragment.
+const decoder = new TextDecoder();
+
+/** Index into `contactKeys` of `contactId`, or -1 when the snapshot has no asset for that contact. */
+export function contactSlot(s: PackedSnapshot, contactId: number): number {
+  const keys = s.contactKeys;
+  let low = 0;
+  let high = keys.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const key = keys[mid]!;
+    if (key === contactId) return mid;
+    if (key < contactId) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
+}
+
+/** Entry index of asset `id`, or -1 when the snapshot does not hold it. */
+export function entryIndexOfId(s: PackedSnapshot, id: number): number {
+  const { byId, ids } = s;
+  let low = 0;
+  let high = byId.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const index = byId[mid]!;
+    const key = ids[index]!;
+    if (key === id) return index;
+    if (key < id) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
+}
+
+/** First position in `byClient` whose entry's clientId is >= `clientId`. */
+export function clientLowerBound(s: PackedSnapshot, clientId: number): number {
+  const { byClient, clientIds } = s;
+  let low = 0;
+  let high = byClient.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (clientIds[byClient[mid]!]! < clientId) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The serialised widget object of entry `index`. */
+export function fragmentAt(s: PackedSnapshot, index: number): string {
+  return decoder.decode(s.fragments.subarray(s.fragOffsets[index]!, s.fragOffsets[index + 1]!));
+}
+
+/** Entry `index` decoded into an object. */
+export function entryAt(s: PackedSnapshot, index: number): AssetEntry {
+  return {
+    id: s.ids[index]!,
+    contactId: s.contactIds[index]!,
+    clientId: s.clientIds[index]!,
+    createdAtUs: s.createdAtUs[index]!,
+    version: s.versions[index]!,
+    fragment: fragmentAt(s, index),
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * The packed snapshot of every active asset: plain typed arrays plus one UTF-8 byte buffer, so a million
+ * assets cross between threads as a transfer (no structured-clone decoding) and are queried where they land.
+ */
+import { ascending, descending, descendingUnsigned, highWord, lowWord, sortedPermutation } from './radix-sort';
+
+/** One active asset as the snapshot query yields it, in the order (contact_id ASC with NULL → 0 first, created_at DESC, id DESC). */
+export interface SnapshotRow {
+  id: number;
+  /** 0 = unassigned. */
+  contactId: number;
+  clientId: number;
+  /** created_at as microseconds since the epoch, exact. */
+  createdAtUs: number;
+  version: number;
+  /** The asset's widget JSON object, already serialised. */
+  fragment: string;
+}
+
+/**
+ * Entry `i` is column `i` of every per-entry array; its fragment is `fragments[fragOffsets[i] .. fragOffsets[i+1])`.
+ * Entries are stored in the snapshot order, so each contact's assets are one contiguous, newest-first run.
+ * Every array owns its own ArrayBuffer, exactly sized, so all of them can be transferred.
+ */
+export interface PackedSnapshot {
+  count: number;
+  ids: Int32Array<ArrayBuffer>;
+  contactIds: Int32Array<ArrayBuffer>;
+  clientIds: Int32Array<ArrayBuffer>;
+  createdAtUs: Float64Array<ArrayBuffer>;
+  versions: Float64Array<ArrayBuffer>;
+  /** count + 1 offsets into `fragments`. */
+  fragOffsets: Uint32Array<ArrayBuffer>;
+  /** Every fragment, UTF-8, back to back. */
+  fragments: Uint8Array<ArrayBuffer>;
+  /** Distinct contact ids (excluding 0) ascending. */
+  contactKeys: Int32Array<ArrayBuffer>;
+  /** Start entry index per contactKeys entry, plus a final end. */
+  contactStarts: Int32Array<ArrayBuffer>;
+  /** Entry indexes sorted by clientId, then the same newest-first order. */
+  byClient: Int32Array<ArrayBuffer>;
+  /** Entry indexes sorted by id. */
+  byId: Int32Array<ArrayBuffer>;
+  /** Date.now() when the snapshot was finished. */
+  builtAt: number;
+}
+
+type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>;
+
+function grown<T extends Column>(column: T, capacity: number): T {
+  const next = new (column.constructor as new (length: number) => T)(capacity);
+  next.set(column);
+  return next;
+}
+
+const isInt32 = (value: number): boolean => (value | 0) === value;
+
+const FRAGMENT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Accumulates rows into growable typed columns (capacity doubles) and packs them in `finish()`.
+ * Rows must arrive in the snapshot order; a row out of order throws, because every lookup relies on it.
+ */
+export class SnapshotBuilder {
+  private count = 0;
+  private capacity = 1024;
+  private ids = new Int32Array(this.capacity);
+  private contactIds = new Int32Array(this.capacity);
+  private clientIds = new Int32Array(this.capacity);
+  private createdAtUs = new Float64Array(this.capacity);
+  private versions = new Float64Array(this.capacity);
+  private fragOffsets = new Uint32Array(this.capacity + 1);
+  /** Full fragment chunks, each trimmed to the bytes it holds. */
+  private sealedChunks: Uint8Array[] = [];
+  private chunk = new Uint8Array(0);
+  private chunkUsed = 0;
+  private fragBytes = 0;
+  private contactKeys = new Int32Array(256);
+  private contactStarts = new Int32Array(256);
+  private contacts = 0;
+  private readonly encoder = new TextEncoder();
+
+  /** Appends one row; throws a RangeError when it does not sort strictly after the previous row. */
+  add(row: SnapshotRow): void {
+    // Int32Array would silently wrap a larger id, and the timestamp sort key is exact only for safe integers.
+    const { id, contactId, clientId, createdAtUs } = row;
+    if (!isInt32(id) || !isInt32(clientId) || !isInt32(contactId) || contactId < 0 || !Number.isSafeInteger(createdAtUs)) {
+      throw new RangeError(`snapshot row ${id}: ids must be 32-bit integers, contactId >= 0, createdAtUs a safe integer`);
+    }
+    const n = this.count;
+    if (n > 0 && !this.followsPrevious(row)) {
+      throw new RangeError(`snapshot row ${row.id} is out of order (contact ASC, created_at DESC, id DESC)`);
+    }
+    if (n === this.capacity) this.growRows();
+    this.ids[n] = row.id;
+    this.contactIds[n] = row.contactId;
+    this.clientIds[n] = row.clientId;
+    this.createdAtUs[n] = row.createdAtUs;
+    this.versions[n] = row.version;
+    this.appendFragment(row.fragment);
+    this.fragOffsets[n + 1] = this.fragBytes;
+    if (row.contactId !== 0 && (n === 0 || this.contactIds[n - 1] !== row.contactId)) this.startContact(row.contactId, n);
+    this.count = n + 1;
+  }
+
+  /** Packs the rows into exactly sized, separately owned arrays and builds the client and id permutations. */
+  finish(): PackedSnapshot {
+    const n = this.count;
+    const ids = this.ids.slice(0, n);
+    const clientIds = this.clientIds.slice(0, n);
+    const createdAtUs = this.createdAtUs.slice(0, n);
+    const contactStarts = this.contactStarts.slice(0, this.contacts + 1);
+    contactStarts[this.contacts] = n;
+    const byId = sortedPermutation(n, [(i) => ascending(ids[i]!)]);
+    for (let k = 1; k < n; k++) {
+      if (ids[byId[k]!] === ids[byId[k - 1]!]) throw new RangeError(`snapshot has asset ${ids[byId[k]!]} twice`);
+    }
+    // Least significant key first: each stable pass keeps the order the earlier passes established within its ties.
+    const byClient = sortedPermutation(n, [
+      (i) => descending(ids[i]!),
+      (i) => descendingUnsigned(lowWord(createdAtUs[i]!)),
+      (i) => descending(highWord(createdAtUs[i]!)),
+      (i) => ascending(clientIds[i]!),
+    ]);
+    return {
+      count: n,
+      ids,
+      contactIds: this.contactIds.slice(0, n),
+      clientIds,
+      createdAtUs,
+      versions: this.versions.slice(0, n),
+      fragOffsets: this.fragOffsets.slice(0, n + 1),
+      fragments: this.joinedFragments(),
+      contactKeys: this.contactKeys.slice(0, this.contacts),
+      contactStarts,
+      byClient,
+      byId,
+      builtAt: Date.now(),
+    };
+  }
+
+  private followsPrevious(row: SnapshotRow): boolean {
+    const last = this.count - 1;
+    const contact = this.contactIds[last]!;
+    if (row.contactId !== contact) return row.contactId > contact;
+    const createdAt = this.createdAtUs[last]!;
+    if (row.createdAtUs !== createdAt) return row.createdAtUs < createdAt;
+    return row.id < this.ids[last]!;
+  }
+
+  private growRows(): void {
+    this.capacity *= 2;
+    this.ids = grown(this.ids, this.capacity);
+    this.contactIds = grown(this.contactIds, this.capacity);
+    this.clientIds = grown(this.clientIds, this.capacity);
+    this.createdAtUs = grown(this.createdAtUs, this.capacity);
+    this.versions = grown(this.versions, this.capacity);
+    this.fragOffsets = grown(this.fragOffsets, this.capacity + 1);
+  }
+
+  /**
+   * Fragments go into fixed-size chunks rather than one doubling buffer: at a million assets the doubling
+   * copies alone would write more fresh memory than the fragments themselves, and first-touching fresh pages
+   * is the largest single cost of the build. finish() copies the chunks once into the exact-size buffer.
+   */
+  private appendFragment(fragment: string): void {
+    // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so this room guarantees encodeInto writes it all.
+    const worstCase = fragment.length * 3;
+    if (this.chunkUsed + worstCase > this.chunk.length) {
+      this.sealedChunks.push(this.chunk.subarray(0, this.chunkUsed));
+      this.chunk = new Uint8Array(Math.max(FRAGMENT_CHUNK_BYTES, worstCase));
+      this.chunkUsed = 0;
+    }
+    const written = this.encoder.encodeInto(fragment, this.chunk.subarray(this.chunkUsed)).written;
+    this.chunkUsed += written;
+    this.fragBytes += written;
+    if (this.fragBytes > 0xffffffff) throw new RangeError('snapshot fragments exceed 4 GiB (fragOffsets are 32-bit)');
+  }
+
+  private joinedFragments(): Uint8Array<ArrayBuffer> {
+    const joined = new Uint8Array(this.fragBytes);
+    let at = 0;
+    for (const chunk of [...this.sealedChunks, this.chunk.subarray(0, this.chunkUsed)]) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    return joined;
+  }
+
+  private startContact(contactId: number, start: number): void {
+    if (this.contacts + 1 >= this.contactKeys.length) {
+      this.contactKeys = grown(this.contactKeys, this.contactKeys.length * 2);
+      this.contactStarts = grown(this.contactStarts, this.contactStarts.length * 2);
+    }
+    this.contactKeys[this.contacts] = contactId;
+    this.contactStarts[this.contacts] = start;
+    this.contacts++;
+  }
+}
+
+/** Every buffer behind the snapshot, for `postMessage(snapshot, list)` or `Piscina.move`. */
+export function snapshotTransferList(s: PackedSnapshot): ArrayBuffer[] {
+  return [
+    s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.fragOffsets, s.fragments,
+    s.contactKeys, s.contactStarts, s.byClient, s.byId,
+  ].map((array) => array.buffer);
+}
+
+/** A snapshot with no assets: the cache's state before the first full load. */
+export function emptySnapshot(): PackedSnapshot {
+  return new SnapshotBuilder().finish();
+}
