@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger';
+import { projectRoot } from '../paths';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -50,6 +51,22 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach the binaries under
+ * node_modules and the data folder. A checkout in a private folder (mktemp -d makes 0700 folders) would
+ * stop it, so we add search permission (o+x, not read) to each folder on the way that lacks it.
+ */
+async function ensureTraversable(target: string, log: Logger): Promise<void> {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    const { mode } = await fs.stat(dir);
+    if ((mode & 0o001) === 0) {
+      await fs.chmod(dir, (mode & 0o7777) | 0o001);
+      log.info({ event: 'db.embedded.chmod', dir }, 'allowed the postgres user to traverse a folder');
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 /** A server left behind by a killed run holds the data folder; say so instead of waiting on a start that cannot finish. */
 async function refuseLeftoverServer(clusterDir: string): Promise<void> {
   const pidFile = await readIfExists(path.join(clusterDir, 'postmaster.pid'));
@@ -74,8 +91,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const clusterDir = path.join(dataDir, 'pg');
   const passwordFile = path.join(dataDir, 'pg-password');
   await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
-  // The postgres OS user must be able to reach the cluster folder when we run as root.
+  // The postgres OS user must be able to reach the cluster folder and the binaries when we run as root.
   await fs.chmod(dataDir, 0o755);
+  if (process.getuid?.() === 0) {
+    await ensureTraversable(dataDir, log);
+    await ensureTraversable(path.join(projectRoot, 'node_modules'), log);
+  }
   await refuseLeftoverServer(clusterDir);
 
   let password = (await readIfExists(passwordFile))?.trim();
