@@ -25,6 +25,8 @@ const schema = z.object({
   CACHE_BUILD_BATCH_ROWS: intIn(100, 100_000).default(5_000),
   CACHE_SLOW_LOOKUP_MS: intIn(1, 10_000).default(10),
   CACHE_WORKER_MAX_HEAP_MB: intIn(0, 65_536).default(0),
+  CACHE_FEED_HEARTBEAT_MS: intIn(100, 600_000).default(2_000),
+  CACHE_FEED_HEARTBEAT_TIMEOUT_MS: intIn(100, 600_000).default(3_000),
   PG_POOL_MAX: intIn(1, 200).default(10),
   PG_STATEMENT_TIMEOUT_MS: intIn(100, 600_000).default(5_000),
   PG_CONNECT_TIMEOUT_MS: intIn(100, 60_000).default(3_000),

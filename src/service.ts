@@ -124,6 +124,8 @@ function createCacheClient(config: Config, databaseUrl: string, logger: Logger):
       slowLookupMs: config.CACHE_SLOW_LOOKUP_MS,
       buildTaskFile: projectPath('dist', 'workers', 'build-snapshot.task.js'),
       batchRows: config.CACHE_BUILD_BATCH_ROWS,
+      heartbeatMs: config.CACHE_FEED_HEARTBEAT_MS,
+      heartbeatTimeoutMs: config.CACHE_FEED_HEARTBEAT_TIMEOUT_MS,
       logLevel: config.LOG_LEVEL,
     },
     logger: logger.child({ component: 'cache' }),

@@ -1,24 +1,42 @@
 import v8 from 'node:v8';
+import pg from 'pg';
 import Piscina from 'piscina';
-import type { Logger } from '../src/logger';
 import type { CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerStats } from '../src/cache/protocol';
+import type { Logger } from '../src/logger';
 import { AssetIndex } from './asset-index';
-import type { BuildTaskInput } from './build-snapshot.task';
+import type { BuildTaskInput, BuildTaskOutput } from './build-snapshot.task';
+import { ChangeApplier } from './change-applier';
+import { ChangeFeed } from './change-feed';
 import { toAssetChange } from './cache-write';
-import { emptySnapshot, snapshotTransferList, type PackedSnapshot } from './snapshot';
+import { Directory, directoryTransferList, emptyDirectory } from './directory';
+import { emptySnapshot, snapshotTransferList } from './snapshot';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+const NO_CONTACT = '{"assets":[],"contact_name":null,"total_assets":0}';
+
+const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.byteLength, 0);
 
 /**
- * The cache the worker owns: an AssetIndex, its state, and its refresh policy. Snapshots are built in a
- * piscina thread and swapped in whole (double buffering): until a build completes, every lookup is answered
- * from the previous snapshot plus the writes applied since, never from a half-built one.
+ * The cache the worker owns: the asset index and the ticket/contact directory, kept true by the change feed,
+ * with their state and refresh policy. Snapshots are built in a piscina thread and swapped in whole (double
+ * buffering): until a build completes, lookups are answered from the previous snapshot plus the changes
+ * applied since, never from a half-built one. The cache answers only while it is `ready`: warm, listening,
+ * and resynced after any loss of the feed; otherwise lookups get null and the front asks SQL.
  */
 export class AssetCache {
-  private index = new AssetIndex(emptySnapshot());
+  private readonly index = new AssetIndex(emptySnapshot());
+  private readonly directory = new Directory(emptyDirectory());
+  private readonly builder: Piscina;
+  private readonly reader: pg.Pool;
+  private readonly feed: ChangeFeed;
+  private readonly applier: ChangeApplier;
   private state: CacheState = 'cold';
   private warmed = false;
+  private feedUp = false;
+  /** Bumped on every feed loss; a build that started before the latest loss cannot clear `stale`. */
+  private losses = 0;
+  private stale = true;
   private building: Promise<WarmResult> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = RETRY_MIN_MS;
@@ -26,7 +44,6 @@ export class AssetCache {
   private lastWarmDurationMs: number | null = null;
   private snapshotBytes = 0;
   private counters = { hits: 0, empty: 0, refreshes: 0, refreshFailures: 0, slowLookups: 0 };
-  private readonly builder: Piscina;
 
   constructor(
     private readonly options: CacheWorkerOptions,
@@ -34,27 +51,72 @@ export class AssetCache {
     private readonly onState: (state: CacheState) => void,
   ) {
     // One stateless build thread, started on demand and let go when idle: a build is rare and heavy.
-    this.builder = new Piscina({
-      filename: options.buildTaskFile,
-      minThreads: 0,
-      maxThreads: 1,
-      idleTimeout: 30_000,
-      atomics: 'disabled',
+    this.builder = new Piscina({ filename: options.buildTaskFile, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' });
+    this.reader = new pg.Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'asset-cache-reader' });
+    this.reader.on('error', (err) => logger.warn({ err, event: 'feed.reader_error' }, 'cache reader connection failed'));
+    this.applier = new ChangeApplier(this.reader, this.index, this.directory, logger);
+    this.feed = new ChangeFeed(
+      { databaseUrl: options.databaseUrl, heartbeatMs: options.heartbeatMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, logger },
+      {
+        change: (kind, id) => this.applier.add(kind, id),
+        lost: () => {
+          this.feedUp = false;
+          this.losses++;
+          this.stale = true;
+          this.updateState();
+        },
+        restored: () => {
+          this.feedUp = true;
+          this.updateState();
+          this.refresh('resync').catch(() => undefined);
+        },
+      },
+    );
+  }
+
+  /** LISTEN first, then build: a change committed in between is then either in the snapshot or in the feed. */
+  start(): void {
+    this.updateState('warming');
+    void this.feed.start().then(() => {
+      this.feedUp = true;
+      return this.refresh('startup').catch(() => undefined);
     });
   }
 
-  start(): void {
-    this.refresh('startup').catch(() => undefined);
+  /** The whole widget body for a ticket, or null when the front must ask SQL (not ready, ticket not known). */
+  lookupTicket(ticketId: number): string | null {
+    if (!this.servable()) return null;
+    const contactId = this.directory.contactOfTicket(ticketId);
+    if (contactId === undefined) return null;
+    if (contactId === 0) {
+      this.counters.hits++;
+      this.counters.empty++;
+      return NO_CONTACT;
+    }
+    const name = this.directory.nameJson(contactId);
+    if (name === undefined) return null;
+    const slice = this.countedSlice(contactId);
+    return `{"assets":${slice.assetsJson},"contact_name":${name},"total_assets":${slice.total}}`;
   }
 
-  /** The widget part of the answer for a contact, or null when the cache cannot answer (not warm yet). */
-  lookup(contactId: number): string | null {
-    if (!this.warmed) return null;
-    this.expireIfDue();
+  /** The widget's assets part for a contact the front already knows, or null when not ready. */
+  lookupContact(contactId: number): string | null {
+    if (!this.servable()) return null;
+    const slice = this.countedSlice(contactId);
+    return `"assets":${slice.assetsJson},"total_assets":${slice.total}`;
+  }
+
+  private countedSlice(contactId: number) {
     const slice = this.index.widget(contactId);
     this.counters.hits++;
     if (slice.total === 0) this.counters.empty++;
-    return `"assets":${slice.assetsJson},"total_assets":${slice.total}`;
+    return slice;
+  }
+
+  private servable(): boolean {
+    if (this.state !== 'ready') return false;
+    this.expireIfDue();
+    return true;
   }
 
   noteLookupTime(ms: number, count: number): void {
@@ -77,30 +139,38 @@ export class AssetCache {
 
   private async build(reason: string): Promise<WarmResult> {
     clearTimeout(this.retryTimer);
-    if (!this.warmed) this.setState('warming');
     const started = performance.now();
-    const buildEpoch = this.index.beginEpoch();
+    const losses = this.losses;
+    const feedUp = this.feedUp;
+    const assetEpoch = this.index.beginEpoch();
+    const directoryEpoch = this.directory.beginEpoch();
     try {
       const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, batchRows: this.options.batchRows };
-      const snapshot = (await this.builder.run(input)) as PackedSnapshot;
-      this.index.rebase(snapshot, buildEpoch);
-      this.snapshotBytes = snapshotTransferList(snapshot).reduce((sum, buffer) => sum + buffer.byteLength, 0);
+      const built = (await this.builder.run(input)) as BuildTaskOutput;
+      this.index.rebase(built.assets, assetEpoch);
+      const recheck = this.directory.rebase(built.directory, directoryEpoch);
+      for (const id of recheck.tickets) this.applier.add('ticket', id);
+      for (const id of recheck.contacts) this.applier.add('contact', id);
+      this.snapshotBytes = bytesOf([...snapshotTransferList(built.assets), ...directoryTransferList(built.directory)]);
       const durationMs = Math.round(performance.now() - started);
       this.warmed = true;
+      if (feedUp && losses === this.losses) this.stale = false;
       this.lastWarmAt = Date.now();
       this.lastWarmDurationMs = durationMs;
       this.counters.refreshes++;
       this.retryDelay = RETRY_MIN_MS;
-      this.setState('ready');
+      this.updateState();
       const result = { assets: this.index.size, contacts: this.index.contacts, durationMs };
-      this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, duration_ms: durationMs }, 'asset cache warmed');
+      this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs }, 'asset cache warmed');
       return result;
     } catch (err) {
       this.counters.refreshFailures++;
       this.logger.error({ err, event: 'cache.warm_failed', reason, retry_in_ms: this.retryDelay }, 'asset cache warm-up failed');
-      if (!this.warmed) this.setState('degraded');
-      this.retryTimer = setTimeout(() => this.refresh('retry').catch(() => undefined), this.retryDelay);
-      this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+      this.updateState();
+      if (this.stale || !this.warmed) {
+        this.retryTimer = setTimeout(() => this.refresh('retry').catch(() => undefined), this.retryDelay);
+        this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+      }
       throw err;
     }
   }
@@ -113,7 +183,8 @@ export class AssetCache {
     this.refresh('ttl').catch(() => undefined);
   }
 
-  private setState(state: CacheState): void {
+  private updateState(forced?: CacheState): void {
+    const state = forced ?? (!this.warmed ? (this.building ? 'warming' : 'degraded') : this.feedUp && !this.stale ? 'ready' : 'degraded');
     if (state === this.state) return;
     this.state = state;
     this.onState(state);
@@ -128,13 +199,18 @@ export class AssetCache {
       empty: this.counters.empty,
       size: this.index.size,
       contacts: this.index.contacts,
-      overlay: this.index.overlaySize,
+      tickets: this.directory.ticketCount,
+      overlay: this.index.overlaySize + this.directory.overlaySize,
       last_warmup: this.lastWarmAt ? new Date(this.lastWarmAt).toISOString() : null,
       warm_duration_ms: this.lastWarmDurationMs,
       refreshes: this.counters.refreshes,
       refresh_failures: this.counters.refreshFailures,
       slow_lookups: this.counters.slowLookups,
       ttl_seconds: this.options.ttlSeconds,
+      feed_connected: this.feed.connected,
+      feed_reconnects: this.feed.reconnects,
+      changes_applied: this.applier.applied,
+      last_change_at: this.applier.lastAppliedAt ? new Date(this.applier.lastAppliedAt).toISOString() : null,
       heap_used_bytes: heap.used_heap_size,
       snapshot_bytes: this.snapshotBytes,
     };
@@ -142,6 +218,8 @@ export class AssetCache {
 
   async close(): Promise<void> {
     clearTimeout(this.retryTimer);
+    await this.feed.stop();
     await this.builder.destroy();
+    await this.reader.end();
   }
 }

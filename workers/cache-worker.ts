@@ -3,7 +3,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { createLogger } from '../src/logger';
-import type { CacheControlApi, CacheWorkerOptions, LookupBatch, LookupReply, WorkerEvent } from '../src/cache/protocol';
+import { LOOKUP_TICKET, type CacheControlApi, type CacheWorkerOptions, type LookupBatch, type LookupReply, type WorkerEvent } from '../src/cache/protocol';
 import { AssetCache } from './asset-cache';
 
 /**
@@ -18,13 +18,14 @@ const cache = new AssetCache(options, logger, (state) => port.postMessage({ type
 port.on('message', (message: LookupBatch) => {
   if (message?.type !== 'lookup') return;
   const { ids } = message;
-  const count = ids.length >> 1;
+  const count = ids.length / 3;
   const requestIds = new Int32Array(count);
   const answers = new Array<string | null>(count);
   const started = performance.now();
   for (let i = 0; i < count; i++) {
-    requestIds[i] = ids[2 * i]!;
-    answers[i] = cache.lookup(ids[2 * i + 1]!);
+    requestIds[i] = ids[3 * i]!;
+    const id = ids[3 * i + 2]!;
+    answers[i] = ids[3 * i + 1] === LOOKUP_TICKET ? cache.lookupTicket(id) : cache.lookupContact(id);
   }
   cache.noteLookupTime(performance.now() - started, count);
   port.postMessage({ type: 'lookup', requestIds, answers } satisfies LookupReply);

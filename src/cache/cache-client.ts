@@ -5,7 +5,17 @@ import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { LookupChannel } from './lookup-channel';
-import type { CacheControlApi, CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerEvent, WorkerStats } from './protocol';
+import {
+  LOOKUP_CONTACT,
+  LOOKUP_TICKET,
+  type CacheControlApi,
+  type CacheState,
+  type CacheWorkerOptions,
+  type CacheWrite,
+  type WarmResult,
+  type WorkerEvent,
+  type WorkerStats,
+} from './protocol';
 
 export interface CacheClientOptions {
   workerFile: string;
@@ -67,12 +77,18 @@ export class CacheClient extends EventEmitter {
     return this.currentState;
   }
 
-  /** The widget JSON for a contact from the cache, or null when the caller must ask SQL (counted as a miss). */
-  async lookup(contactId: number): Promise<string | null> {
-    const answer = this.currentState === 'ready' ? await this.lookups.lookup(contactId) : null;
+  /** The whole widget body for a ticket, or null when the cache does not know the ticket or cannot answer. */
+  lookupTicket(ticketId: number): Promise<string | null> {
+    return this.currentState === 'ready' ? this.lookups.lookup(LOOKUP_TICKET, ticketId) : Promise.resolve(null);
+  }
+
+  /** The widget's assets part for a contact, or null when the caller must ask SQL (counted as a miss). */
+  async lookupContact(contactId: number): Promise<string | null> {
+    const answer = this.currentState === 'ready' ? await this.lookups.lookup(LOOKUP_CONTACT, contactId) : null;
     if (answer === null) this.misses++;
     return answer;
   }
+
 
   /** Rebuilds the snapshot now; concurrent callers share one build. No timeout: a 1M build takes seconds. */
   refresh(reason: string): Promise<WarmResult> {

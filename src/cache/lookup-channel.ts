@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { LookupBatch, LookupReply } from './protocol';
+import type { LOOKUP_CONTACT, LOOKUP_TICKET, LookupBatch, LookupReply } from './protocol';
 
 interface Batch {
   timer: NodeJS.Timeout;
@@ -8,7 +8,7 @@ interface Batch {
 
 /**
  * The lean lookup path to the cache worker: every lookup made in one event-loop turn goes out as one
- * message of [requestId, contactId] pairs, and the reply carries each answer as ready-made JSON text.
+ * message of [requestId, kind, id] triples, and the reply carries each answer as ready-made JSON text.
  * A lookup never rejects: on timeout or worker exit it resolves to null, and the caller asks SQL instead.
  */
 export class LookupChannel {
@@ -32,12 +32,12 @@ export class LookupChannel {
     this.pending.clear();
   }
 
-  lookup(contactId: number): Promise<string | null> {
+  lookup(kind: typeof LOOKUP_TICKET | typeof LOOKUP_CONTACT, id: number): Promise<string | null> {
     if (!this.worker) return Promise.resolve(null);
-    const id = this.nextId;
+    const requestId = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
-    const answer = new Promise<string | null>((resolve) => this.pending.set(id, resolve));
-    this.queue.push(id, contactId);
+    const answer = new Promise<string | null>((resolve) => this.pending.set(requestId, resolve));
+    this.queue.push(requestId, kind, id);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -64,12 +64,12 @@ export class LookupChannel {
 
   private flush(): void {
     this.scheduled = false;
-    const pairs = this.queue;
+    const triples = this.queue;
     this.queue = [];
-    if (pairs.length === 0) return;
-    const ids = Int32Array.from(pairs);
+    if (triples.length === 0) return;
+    const ids = Int32Array.from(triples);
     const batch: Batch = {
-      requestIds: pairs.filter((_, i) => i % 2 === 0),
+      requestIds: triples.filter((_, i) => i % 3 === 0),
       timer: setTimeout(() => this.expire(batch), this.timeoutMs),
     };
     // Left to fire even when every answer came in: a batch whose answers are all in finds nothing to expire,

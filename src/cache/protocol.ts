@@ -17,6 +17,10 @@ export interface CacheWorkerOptions {
   buildTaskFile: string;
   /** Rows per cursor read while building a snapshot. */
   batchRows: number;
+  /** How often the change feed checks its LISTEN connection with a notification to itself. */
+  heartbeatMs: number;
+  /** How long that notification may take to come back before the connection counts as dead. */
+  heartbeatTimeoutMs: number;
   logLevel: string;
 }
 
@@ -52,6 +56,8 @@ export interface WorkerStats {
   empty: number;
   size: number;
   contacts: number;
+  /** Tickets whose contact the cache knows, so their widget costs no SQL. */
+  tickets: number;
   overlay: number;
   last_warmup: string | null;
   warm_duration_ms: number | null;
@@ -59,6 +65,10 @@ export interface WorkerStats {
   refresh_failures: number;
   slow_lookups: number;
   ttl_seconds: number;
+  feed_connected: boolean;
+  feed_reconnects: number;
+  changes_applied: number;
+  last_change_at: string | null;
   /** The worker thread's JS heap (its own isolate). */
   heap_used_bytes: number;
   /** The packed snapshot's typed arrays, held outside the JS heap. */
@@ -75,16 +85,20 @@ export interface CacheControlApi {
   close(): Promise<void>;
 }
 
+export const LOOKUP_TICKET = 0;
+export const LOOKUP_CONTACT = 1;
+
 /** Lean lookup channel: main → worker. */
 export interface LookupBatch {
   type: 'lookup';
-  /** Pairs of [requestId, contactId]. */
+  /** Triples of [requestId, LOOKUP_TICKET | LOOKUP_CONTACT, id]. */
   ids: Int32Array;
 }
 
 /**
- * Lean lookup channel: worker → main. `answers[i]` is the JSON text `"assets":[…],"total_assets":N` for the
- * i-th request, or null when the cache is not ready and the caller must ask SQL.
+ * Lean lookup channel: worker → main. For a ticket, `answers[i]` is the whole widget body as JSON text; for a
+ * contact, the `"assets":[…],"total_assets":N` part. null: the cache cannot answer (not ready, or the ticket
+ * or contact is not known to it yet) and the caller must ask SQL.
  */
 export interface LookupReply {
   type: 'lookup';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assetBody, makeClient, makeContact, makeTicket } from '../helpers/factories';
 import { startTestService, type TestService } from '../helpers/test-service';
 
@@ -86,6 +86,21 @@ describe('GET /api/assets/widget/:ticketId', () => {
       const res = await widget(bad);
       expect(res.status, bad).toBe(400);
       expect(res.body.fields[0].field).toBe('ticketId');
+    }
+  });
+
+  it('answers a cached ticket with zero SQL round trips, including tickets and renames that arrive by the feed', async () => {
+    const { contact, ticket } = await contactWithTicket();
+    const asset = await create(contact.id);
+    await t.db.pool.query(`UPDATE contacts SET name = 'Renamed Person' WHERE id = $1`, [contact.id]);
+    const expected = { assets: [expect.objectContaining({ id: asset.id })], contact_name: 'Renamed Person', total_assets: 1 };
+    await vi.waitFor(async () => expect((await widget(ticket)).body).toEqual(expected), { timeout: 2_000, interval: 20 });
+    const query = vi.spyOn(t.service.pool, 'query');
+    try {
+      for (let i = 0; i < 20; i++) expect((await widget(ticket)).body).toEqual(expected);
+      expect(query).not.toHaveBeenCalled();
+    } finally {
+      query.mockRestore();
     }
   });
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { LookupChannel } from '../../src/cache/lookup-channel';
-import type { LookupBatch } from '../../src/cache/protocol';
+import { LOOKUP_CONTACT, LOOKUP_TICKET, type LookupBatch } from '../../src/cache/protocol';
 
 /** Stands in for the worker's port: records what the channel posts. */
 class FakePort extends EventEmitter {
@@ -17,12 +17,13 @@ describe('LookupChannel', () => {
     const port = new FakePort();
     const channel = new LookupChannel(1_000);
     channel.attach(port as unknown as Worker);
-    const answers = [11, 22, 33].map((contact) => channel.lookup(contact));
+    const answers = [11, 22, 33].map((contact) => channel.lookup(LOOKUP_CONTACT, contact));
     await new Promise((r) => setImmediate(r));
     expect(port.posted).toHaveLength(1);
     const ids = Array.from(port.posted[0]!.ids);
-    expect(ids.filter((_, i) => i % 2 === 1)).toEqual([11, 22, 33]);
-    const requestIds = ids.filter((_, i) => i % 2 === 0);
+    expect(ids.filter((_, i) => i % 3 === 1)).toEqual([LOOKUP_CONTACT, LOOKUP_CONTACT, LOOKUP_CONTACT]);
+    expect(ids.filter((_, i) => i % 3 === 2)).toEqual([11, 22, 33]);
+    const requestIds = ids.filter((_, i) => i % 3 === 0);
     channel.receive({ type: 'lookup', requestIds: Int32Array.from(requestIds.reverse()), answers: ['c', 'b', 'a'] });
     expect(await Promise.all(answers)).toEqual(['a', 'b', 'c']);
     expect(channel.inFlight).toBe(0);
@@ -32,11 +33,11 @@ describe('LookupChannel', () => {
     const port = new FakePort();
     const channel = new LookupChannel(20);
     channel.attach(port as unknown as Worker);
-    expect(await channel.lookup(1)).toBeNull();
-    const pending = channel.lookup(2);
+    expect(await channel.lookup(LOOKUP_TICKET, 1)).toBeNull();
+    const pending = channel.lookup(LOOKUP_TICKET, 2);
     channel.detach();
     expect(await pending).toBeNull();
-    expect(await channel.lookup(3)).toBeNull();
+    expect(await channel.lookup(LOOKUP_TICKET, 3)).toBeNull();
     expect(channel.receive({ type: 'event' })).toBe(false);
   });
 });

@@ -1,0 +1,156 @@
+import pg from 'pg';
+import type { Logger } from '../src/logger';
+
+export const CHANGE_CHANNEL = 'awc_changes';
+export const LISTEN_APPLICATION_NAME = 'asset-cache-listen';
+
+export type ChangeKind = 'asset' | 'ticket' | 'contact';
+const KINDS: Record<string, ChangeKind> = { a: 'asset', t: 'ticket', c: 'contact' };
+
+export interface ChangeFeedOptions {
+  databaseUrl: string;
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface ChangeFeedEvents {
+  change(kind: ChangeKind, id: number): void;
+  /** The connection is gone: changes may have been missed from now on. */
+  lost(): void;
+  /** LISTEN is in place again after a loss; the caller must resync whatever it missed. */
+  restored(): void;
+}
+
+const BACKOFF_MIN_MS = 200;
+const BACKOFF_MAX_MS = 10_000;
+
+/**
+ * The LISTEN side of the change feed, on its own connection (never a pooled one). LISTEN is lossy: a dropped
+ * connection loses whatever was sent meanwhile, and a connection can also die silently. So the feed sends
+ * itself a heartbeat notification and treats one that does not come back in time as a loss; after any loss
+ * it reconnects with backoff, re-LISTENs, and says so, so the cache can resync.
+ */
+export class ChangeFeed {
+  private client: pg.Client | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private awaitingBeat: { nonce: string; timer: NodeJS.Timeout } | undefined;
+  private backoff = BACKOFF_MIN_MS;
+  private stopped = false;
+  private beats = 0;
+  reconnects = 0;
+
+  constructor(
+    private readonly options: ChangeFeedOptions,
+    private readonly events: ChangeFeedEvents,
+  ) {}
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Connects and LISTENs, retrying with backoff until it succeeds (or the feed is stopped). */
+  async start(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.connect();
+        return;
+      } catch (err) {
+        this.options.logger.warn({ err, event: 'feed.connect_failed', retry_in_ms: this.backoff }, 'change feed connect failed');
+        await new Promise((r) => setTimeout(r, this.nextBackoff()));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.drop();
+  }
+
+  private nextBackoff(): number {
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
+    return delay;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.options.databaseUrl,
+      application_name: LISTEN_APPLICATION_NAME,
+      keepAlive: true,
+    });
+    client.on('error', (err) => this.onLoss('error', err));
+    client.on('end', () => this.onLoss('end'));
+    client.on('notification', (message) => this.onNotification(message.payload));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (err) {
+      client.removeAllListeners();
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    this.client = client;
+    this.backoff = BACKOFF_MIN_MS;
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+    this.options.logger.info({ event: 'feed.listening', reconnects: this.reconnects }, 'listening for changes');
+  }
+
+  private onNotification(payload: string | undefined): void {
+    let message: { t?: unknown; id?: unknown; n?: unknown };
+    try {
+      message = JSON.parse(payload ?? '');
+    } catch {
+      return;
+    }
+    if (message.t === 'hb') {
+      if (this.awaitingBeat && message.n === this.awaitingBeat.nonce) {
+        clearTimeout(this.awaitingBeat.timer);
+        this.awaitingBeat = undefined;
+      }
+      return;
+    }
+    const kind = typeof message.t === 'string' ? KINDS[message.t] : undefined;
+    if (kind && Number.isInteger(message.id)) this.events.change(kind, message.id as number);
+  }
+
+  /** Sends a heartbeat through the database to ourselves; silence past the timeout counts as a loss. */
+  private beat(): void {
+    if (!this.client || this.awaitingBeat) return;
+    const nonce = `${process.pid}-${++this.beats}`;
+    const timer = setTimeout(() => this.onLoss('heartbeat timeout'), this.options.heartbeatTimeoutMs);
+    this.awaitingBeat = { nonce, timer };
+    this.client
+      .query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ t: 'hb', n: nonce })])
+      .catch((err: Error) => this.onLoss('heartbeat failed', err));
+  }
+
+  private onLoss(reason: string, err?: Error): void {
+    if (!this.client || this.stopped) return;
+    this.options.logger.warn({ err, event: 'feed.lost', reason }, 'change feed connection lost');
+    void this.drop();
+    this.events.lost();
+    void (async () => {
+      await new Promise((r) => setTimeout(r, this.nextBackoff()));
+      await this.start();
+      if (this.stopped) return;
+      this.reconnects++;
+      this.events.restored();
+    })();
+  }
+
+  private async drop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    if (this.awaitingBeat) clearTimeout(this.awaitingBeat.timer);
+    this.awaitingBeat = undefined;
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    client.removeAllListeners('notification');
+    client.removeAllListeners('end');
+    // Errors after we let go of a client are expected (it is half-closed); keep one listener so they are not fatal.
+    client.removeAllListeners('error');
+    client.on('error', () => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
