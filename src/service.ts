@@ -69,7 +69,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger,
       auth,
       assets,
-      widget: new WidgetService({ pool, cache }),
+      widget: new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS }),
       cache,
       bodyLimit: parseByteSize(config.BODY_LIMIT),
       sessionTtlHours: config.SESSION_TTL_HOURS,

@@ -6,6 +6,8 @@ import { AppError } from '../errors';
 export interface WidgetOptions {
   pool: pg.Pool;
   cache: CacheClient;
+  /** Ask the cache for the whole answer by ticket first (CACHE_TICKETS); off, the ticket always costs one query. */
+  cacheTickets: boolean;
 }
 
 /**
@@ -18,7 +20,7 @@ export class WidgetService {
   constructor(private readonly options: WidgetOptions) {}
 
   async forTicket(ticketId: number): Promise<string> {
-    const cachedBody = await this.options.cache.lookupTicket(ticketId);
+    const cachedBody = this.options.cacheTickets ? await this.options.cache.lookupTicket(ticketId) : null;
     if (cachedBody !== null) return cachedBody;
     const ticket = await widgetRepository.ticketContact(this.options.pool, ticketId);
     if (!ticket) throw new AppError('TICKET_NOT_FOUND');
