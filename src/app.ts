@@ -6,6 +6,7 @@ import { errorHandler } from './http/middleware/error-handler';
 import { requestContext } from './http/middleware/request-context';
 import { assetRoutes } from './http/routes/assets/asset-routes';
 import { authRoutes } from './http/routes/auth-routes';
+import { benchRoutes } from './http/routes/bench-routes';
 import { healthRoutes, type Readiness } from './http/routes/health-routes';
 import type { AssetService } from './services/asset-service';
 import type { AuthService } from './services/auth-service';
@@ -23,6 +24,8 @@ export interface AppDeps {
   bodyLimit: number;
   sessionTtlHours: number;
   secureCookies: boolean;
+  /** Mount the load-test peers (BENCH_ROUTES). */
+  benchRoutes: boolean;
 }
 
 /** Builds the Koa app without listening, so tests and main.ts start it the same way. */
@@ -32,7 +35,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(requestContext(deps.logger));
   app.use(errorHandler());
 
+  const bench = deps.benchRoutes ? benchRoutes(deps.widget) : undefined;
   const routers = [
+    ...(bench ? [bench.open] : []),
     healthRoutes(deps.readiness),
     authRoutes({
       auth: deps.auth,
@@ -45,7 +50,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   // Everything else under /api needs credentials; authenticate runs before the route is even matched so an
   // unauthenticated caller learns nothing about which ids or routes exist.
-  const protectedRouters = [widgetRoutes(deps.widget, deps.cache), assetRoutes(deps.assets, deps.bodyLimit)];
+  const protectedRouters = [
+    widgetRoutes(deps.widget, deps.cache),
+    assetRoutes(deps.assets, deps.bodyLimit),
+    ...(bench ? [bench.authenticated] : []),
+  ];
   const auth = authenticate(deps.auth);
   app.use(async (ctx, next) => (ctx.path.startsWith('/api/') ? auth(ctx, next) : next()));
   for (const router of protectedRouters) app.use(router.routes()).use(router.allowedMethods({ throw: true }));

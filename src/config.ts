@@ -28,6 +28,7 @@ const schema = z.object({
   CACHE_FEED_HEARTBEAT_MS: intIn(100, 600_000).default(2_000),
   CACHE_FEED_HEARTBEAT_TIMEOUT_MS: intIn(100, 600_000).default(3_000),
   CACHE_TICKETS: flag.default(true),
+  BENCH_ROUTES: flag.default(false),
   PG_POOL_MAX: intIn(1, 200).default(10),
   PG_STATEMENT_TIMEOUT_MS: intIn(100, 600_000).default(5_000),
   PG_CONNECT_TIMEOUT_MS: intIn(100, 60_000).default(3_000),

@@ -74,6 +74,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       bodyLimit: parseByteSize(config.BODY_LIMIT),
       sessionTtlHours: config.SESSION_TTL_HOURS,
       secureCookies: config.COOKIE_SECURE,
+      benchRoutes: config.BENCH_ROUTES,
       readiness: {
         notReadyReason: async () => {
           if (shuttingDown) return 'shutting down';

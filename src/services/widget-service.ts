@@ -21,11 +21,19 @@ export class WidgetService {
 
   async forTicket(ticketId: number): Promise<string> {
     const cachedBody = this.options.cacheTickets ? await this.options.cache.lookupTicket(ticketId) : null;
-    if (cachedBody !== null) return cachedBody;
+    return cachedBody ?? this.answer(ticketId, true);
+  }
+
+  /** The same answer with the cache bypassed entirely: the no-cache design the load tests compare against. */
+  forTicketFromSql(ticketId: number): Promise<string> {
+    return this.answer(ticketId, false);
+  }
+
+  private async answer(ticketId: number, useCache: boolean): Promise<string> {
     const ticket = await widgetRepository.ticketContact(this.options.pool, ticketId);
     if (!ticket) throw new AppError('TICKET_NOT_FOUND');
     if (ticket.contactId === null) return '{"assets":[],"contact_name":null,"total_assets":0}';
-    const cached = await this.options.cache.lookupContact(ticket.contactId);
+    const cached = useCache ? await this.options.cache.lookupContact(ticket.contactId) : null;
     const assets = cached ?? (await widgetRepository.assetsJson(this.options.pool, ticket.contactId));
     return `{${assets},"contact_name":${JSON.stringify(ticket.contactName)}}`;
   }
