@@ -1,0 +1,195 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { loadConfig } from '../src/config';
+import { resolveDatabase } from '../src/db/resolve-database';
+import { createLogger } from '../src/logger';
+import { projectPath } from '../src/paths';
+import { parseFlags } from './lib/args';
+import { datasetFor, ensureBenchDatabase, ticketIds } from './lib/bench-database';
+import { prng } from './lib/prng';
+import { startServiceProcess, type ServiceProcess } from './lib/service-process';
+
+const USAGE = 'usage: npm run bench:propagation -- [--assets N] [--updates N]';
+const POLL_MS = 2;
+// A change not seen by then is counted as lost rather than stalling the run.
+const GIVE_UP_MS = 5_000;
+const CONNECTIONS = 50;
+const THROUGHPUT_SECONDS = 10;
+const WARMUP_SECONDS = 3;
+// Small enough that the warm-up round requests every one of them, so the measured round only meets cached tickets.
+const THROUGHPUT_TICKETS = 2_000;
+
+interface Target {
+  asset: number;
+  ticket: number;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One target per contact that has a ticket: its newest active asset. Renaming it never changes the order,
+ * so the new hostname is always among the two the ticket's widget shows.
+ */
+async function visibleTargets(url: string): Promise<Target[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const { rows } = await client.query<Target>(
+      `SELECT DISTINCT ON (a.contact_id) a.id AS asset, t.id AS ticket
+       FROM assets a
+       JOIN LATERAL (SELECT id FROM tickets WHERE contact_id = a.contact_id ORDER BY id LIMIT 1) t ON true
+       WHERE a.status = 'active'
+       ORDER BY a.contact_id, a.created_at DESC, a.id DESC`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Renames one target's asset through A, then asks B for that ticket's widget every POLL_MS until the new
+ * hostname shows. The clock starts when A's response arrives: A answers only after the commit.
+ */
+async function propagation(a: string, b: string, token: string, targets: Target[], updates: number, tag: string) {
+  const random = prng(20);
+  const auth = { authorization: `Bearer ${token}` };
+  const delays: number[] = [];
+  let lost = 0;
+  for (let i = 0; i < updates; i++) {
+    const target = targets[random(targets.length)]!;
+    const hostname = `PROP-${tag}-${i}`;
+    const put = await fetch(`${a}/api/assets/${target.asset}`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ hostname }),
+    });
+    const committed = performance.now();
+    if (!put.ok) throw new Error(`PUT /api/assets/${target.asset} answered ${put.status}: ${await put.text()}`);
+    await put.arrayBuffer();
+    // The quoted value, not `"hostname":…`: the SQL fallback formats JSON with different spacing.
+    const needle = JSON.stringify(hostname);
+    for (;;) {
+      const body = await (await fetch(`${b}/api/assets/widget/${target.ticket}`, { headers: auth })).text();
+      const elapsed = performance.now() - committed;
+      if (body.includes(needle)) {
+        delays.push(elapsed);
+        break;
+      }
+      if (elapsed > GIVE_UP_MS) {
+        lost++;
+        break;
+      }
+      await sleep(POLL_MS);
+    }
+  }
+  const sorted = delays.sort((x, y) => x - y);
+  const at = (p: number) =>
+    sorted.length === 0 ? null : round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+  return {
+    updates,
+    seen: sorted.length,
+    lost,
+    give_up_ms: GIVE_UP_MS,
+    poll_interval_ms: POLL_MS,
+    p50_ms: at(50),
+    p99_ms: at(99),
+    max_ms: at(100),
+  };
+}
+
+/** Closed-loop widget throughput on B: `connections` clients each sending the next request as soon as one returns. */
+async function throughput(b: string, token: string, tickets: number[]) {
+  const auth = { authorization: `Bearer ${token}` };
+  let next = 0;
+  const run = (duration: number) =>
+    autocannon({
+      url: b,
+      connections: CONNECTIONS,
+      duration,
+      headers: auth,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/assets/widget/${tickets[next++ % tickets.length]}` }) }],
+    });
+  const stats = async () =>
+    (await (await fetch(`${b}/api/assets/cache/stats`, { headers: auth })).json()) as { hits: number; misses: number };
+  await run(WARMUP_SECONDS);
+  const before = await stats();
+  const result = await run(THROUGHPUT_SECONDS);
+  const after = await stats();
+  return {
+    connections: CONNECTIONS,
+    duration_s: THROUGHPUT_SECONDS,
+    tickets_in_rotation: tickets.length,
+    requests: result.requests.total,
+    req_per_s: round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    max_ms: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    // Counted by B itself: a miss is a widget answered from SQL instead of the cache.
+    cache_hits: after.hits - before.hits,
+    cache_misses: after.misses - before.misses,
+  };
+}
+
+/**
+ * The change-feed benchmark (issue 4): two service processes on one database; how long a write through A
+ * takes to show in B's widget, then B's widget throughput on cached tickets.
+ */
+async function main() {
+  const flags = parseFlags({ assets: 'int', updates: 'int' }, USAGE);
+  const assets = flags.assets ?? 100_000;
+  const updates = flags.updates ?? 1_000;
+  const config = loadConfig();
+  const server = await resolveDatabase(config, createLogger('warn'));
+  const resultsDir = projectPath('load-tests', 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let report: Record<string, unknown> | undefined;
+  try {
+    const dataset = datasetFor(assets);
+    const db = await ensureBenchDatabase(server.url, dataset);
+    const targets = await visibleTargets(db.url);
+    if (targets.length === 0) throw new Error('no contact has both a ticket and an active asset; seed more assets');
+    const tickets = await ticketIds(db.url);
+    const step = Math.max(1, Math.floor(tickets.length / THROUGHPUT_TICKETS));
+    const rotation = tickets.filter((_, i) => i % step === 0).slice(0, THROUGHPUT_TICKETS);
+    const start = (name: string) =>
+      startServiceProcess({ databaseUrl: db.url, logFile: path.join(resultsDir, `bench-propagation-${stamp}-${name}.log`) });
+    const starts = await Promise.allSettled([start('a'), start('b')]);
+    const running = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    try {
+      if (failed) throw failed.reason;
+      const [a, b] = running as [ServiceProcess, ServiceProcess];
+      const propagated = await propagation(a.url, b.url, db.token, targets, updates, stamp);
+      process.stderr.write(`propagation: ${JSON.stringify(propagated)}\n`);
+      const widget = await throughput(b.url, db.token, rotation);
+      report = {
+        when: new Date().toISOString(),
+        command: `npm run bench:propagation -- ${process.argv.slice(2).join(' ')}`,
+        dataset,
+        seed_ms: db.seededMs,
+        propagation_a_to_b: propagated,
+        widget_throughput_on_b: widget,
+      };
+    } finally {
+      await Promise.all(running.map((svc) => svc.stop()));
+    }
+  } finally {
+    await server.stop();
+  }
+  const file = path.join(resultsDir, `bench-propagation-${stamp}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to ${file}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
