@@ -58,16 +58,19 @@ async function propagation(a: string, b: string, token: string, targets: Target[
   const random = prng(20);
   const auth = { authorization: `Bearer ${token}` };
   const delays: number[] = [];
+  const puts: number[] = [];
   let lost = 0;
   for (let i = 0; i < updates; i++) {
     const target = targets[random(targets.length)]!;
     const hostname = `PROP-${tag}-${i}`;
+    const sent = performance.now();
     const put = await fetch(`${a}/api/assets/${target.asset}`, {
       method: 'PUT',
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ hostname }),
     });
     const committed = performance.now();
+    puts.push(committed - sent);
     if (!put.ok) throw new Error(`PUT /api/assets/${target.asset} answered ${put.status}: ${await put.text()}`);
     await put.arrayBuffer();
     // The quoted value, not `"hostname":…`: the SQL fallback formats JSON with different spacing.
@@ -87,9 +90,13 @@ async function propagation(a: string, b: string, token: string, targets: Target[
     }
   }
   const sorted = delays.sort((x, y) => x - y);
-  const at = (p: number) =>
-    sorted.length === 0 ? null : round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+  const putSorted = puts.sort((x, y) => x - y);
+  const pick = (values: number[], p: number) =>
+    values.length === 0 ? null : round(values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!);
+  const at = (p: number) => pick(sorted, p);
   return {
+    put_p50_ms: pick(putSorted, 50),
+    put_p99_ms: pick(putSorted, 99),
     updates,
     seen: sorted.length,
     lost,
@@ -101,7 +108,7 @@ async function propagation(a: string, b: string, token: string, targets: Target[
   };
 }
 
-/** Closed-loop widget throughput on B: `connections` clients each sending the next request as soon as one returns. */
+/** Closed-loop widget throughput: `connections` clients each sending the next request as soon as one returns. */
 async function throughput(b: string, token: string, tickets: number[]) {
   const auth = { authorization: `Bearer ${token}` };
   let next = 0;
@@ -139,7 +146,8 @@ async function throughput(b: string, token: string, tickets: number[]) {
 
 /**
  * The change-feed benchmark (issue 4): two service processes on one database; how long a write through A
- * takes to show in B's widget, then B's widget throughput on cached tickets.
+ * takes to show in B's widget (and A's PUT latency), then widget throughput on B (tickets cached) and on A
+ * (CACHE_TICKETS=false: one SQL query per request), one after the other in the same run.
  */
 async function main() {
   const flags = parseFlags({ assets: 'int', updates: 'int' }, USAGE);
@@ -159,9 +167,11 @@ async function main() {
     const tickets = await ticketIds(db.url);
     const step = Math.max(1, Math.floor(tickets.length / THROUGHPUT_TICKETS));
     const rotation = tickets.filter((_, i) => i % step === 0).slice(0, THROUGHPUT_TICKETS);
-    const start = (name: string) =>
-      startServiceProcess({ databaseUrl: db.url, logFile: path.join(resultsDir, `bench-propagation-${stamp}-${name}.log`) });
-    const starts = await Promise.allSettled([start('a'), start('b')]);
+    // A looks every ticket up in SQL (CACHE_TICKETS=false), B answers cached tickets wholly from its cache:
+    // the same run then compares the widget with and without the ticket/contact cache.
+    const start = (name: string, env: Record<string, string>) =>
+      startServiceProcess({ databaseUrl: db.url, env, logFile: path.join(resultsDir, `bench-propagation-${stamp}-${name}.log`) });
+    const starts = await Promise.allSettled([start('a', { CACHE_TICKETS: 'false' }), start('b', {})]);
     const running = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     try {
@@ -170,6 +180,7 @@ async function main() {
       const propagated = await propagation(a.url, b.url, db.token, targets, updates, stamp);
       process.stderr.write(`propagation: ${JSON.stringify(propagated)}\n`);
       const widget = await throughput(b.url, db.token, rotation);
+      const withoutTicketCache = await throughput(a.url, db.token, rotation);
       report = {
         when: new Date().toISOString(),
         command: `npm run bench:propagation -- ${process.argv.slice(2).join(' ')}`,
@@ -177,6 +188,8 @@ async function main() {
         seed_ms: db.seededMs,
         propagation_a_to_b: propagated,
         widget_throughput_on_b: widget,
+        widget_throughput_on_a_without_ticket_cache: withoutTicketCache,
+        ticket_cache_speedup: round(widget.req_per_s / withoutTicketCache.req_per_s),
       };
     } finally {
       await Promise.all(running.map((svc) => svc.stop()));

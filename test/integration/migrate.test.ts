@@ -1,6 +1,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate';
+// For its side effect: the DATE type parser the service registers.
+import '../../src/db/pool';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 describe('migrations', () => {
@@ -22,7 +24,6 @@ describe('migrations', () => {
   });
 
   it('returns DATE columns as YYYY-MM-DD text and bumps the version on every update', async () => {
-    await import('../../src/db/pool');
     const { rows: [client] } = await db.pool.query(`INSERT INTO clients (name) VALUES ('Acme') RETURNING id`);
     const { rows: [asset] } = await db.pool.query(
       `INSERT INTO assets (hostname, client_id, in_service_date) VALUES ('pc-1', $1, '2024-02-29') RETURNING *`,
