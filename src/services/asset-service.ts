@@ -44,10 +44,14 @@ export class AssetService {
     if (problems.length > 0) throw validationError(problems);
   }
 
-  private async write<T extends AssetWrite>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs a write and reports it. Single-statement writes run on the pool as they are (one round trip);
+   * those that read before they write get a transaction.
+   */
+  private async write<T extends AssetWrite>(work: (db: Queryable) => Promise<T>, transaction = true): Promise<T> {
     let result: T;
     try {
-      result = await withTransaction(this.options.pool, work);
+      result = transaction ? await withTransaction(this.options.pool, work) : await work(this.options.pool);
     } catch (err) {
       const violation = ownershipViolation(err);
       throw violation ? validationError([violation]) : err;
@@ -84,6 +88,15 @@ export class AssetService {
   }
 
   async update(id: number, input: UpdateAssetInput): Promise<AssetRow> {
+    if (input.client_id === undefined && input.contact_id === undefined) {
+      // Ownership is not changing: one UPDATE … RETURNING, with no row read first.
+      const write = await this.write(async (db) => {
+        const asset = await assetsRepository.update(db, id, input as AssetValues);
+        if (!asset) throw new AppError('ASSET_NOT_FOUND');
+        return { kind: 'saved' as const, asset };
+      }, false);
+      return write.asset;
+    }
     const write = await this.write(async (db) => {
       const current = await assetsRepository.findById(db, id, true);
       if (!current) throw new AppError('ASSET_NOT_FOUND');
@@ -102,7 +115,7 @@ export class AssetService {
       const asset = await assetsRepository.retire(db, id);
       if (!asset) throw new AppError('ASSET_NOT_FOUND');
       return { kind: 'saved' as const, asset };
-    });
+    }, false);
     return write.asset;
   }
 
@@ -111,6 +124,6 @@ export class AssetService {
       const row = await assetsRepository.delete(db, id);
       if (!row) throw new AppError('ASSET_NOT_FOUND');
       return { kind: 'deleted' as const, id: row.id, contactId: row.contact_id, version: row.version };
-    });
+    }, false);
   }
 }
