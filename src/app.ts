@@ -3,6 +3,8 @@ import type { Logger } from './logger';
 import type { AppState } from './http/context';
 import { authenticate } from './http/middleware/authenticate';
 import { errorHandler } from './http/middleware/error-handler';
+import { httpMetrics } from './http/middleware/http-metrics';
+import type { Metrics } from './metrics';
 import { requestContext } from './http/middleware/request-context';
 import { assetRoutes } from './http/routes/assets/asset-routes';
 import { authRoutes } from './http/routes/auth-routes';
@@ -21,6 +23,7 @@ export interface AppDeps {
   widget: WidgetService;
   cache: CacheClient;
   readiness: Readiness;
+  metrics: Metrics;
   bodyLimit: number;
   sessionTtlHours: number;
   secureCookies: boolean;
@@ -32,13 +35,14 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>();
   app.silent = true;
+  app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
   app.use(errorHandler());
 
   const bench = deps.benchRoutes ? benchRoutes(deps.widget) : undefined;
   const routers = [
     ...(bench ? [bench.open] : []),
-    healthRoutes(deps.readiness),
+    healthRoutes(deps.readiness, deps.metrics),
     authRoutes({
       auth: deps.auth,
       bodyLimit: deps.bodyLimit,

@@ -4,6 +4,9 @@ import type pg from 'pg';
 import { createApp } from './app';
 import { CacheClient } from './cache/cache-client';
 import { toCacheWrite } from './cache/cache-writes';
+import type { LookupTimer } from './cache/lookup-channel';
+import { LOOKUP_TICKET } from './cache/protocol';
+import { Metrics } from './metrics';
 import type { Config } from './config';
 import { ensureDemoData } from './db/demo-data';
 import { migrate } from './db/migrate';
@@ -52,7 +55,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     }
     // Demo rows go in before the cache warms, so the first snapshot already holds them.
     const demo = database.embedded ? await ensureDemoData(pool) : undefined;
-    const cache = createCacheClient(config, database.url, logger);
+    const metrics = new Metrics(logger);
+    const cache = createCacheClient(config, database.url, logger, (kind, seconds) =>
+      metrics.rpcDuration.observe({ kind: kind === LOOKUP_TICKET ? 'ticket' : 'contact' }, seconds),
+    );
+    metrics.registerCache(cache);
     cacheToStop = cache;
     const cacheState = await cache.start(config.CACHE_WARM_TIMEOUT_MS);
     if (cacheState !== 'ready') logger.warn({ event: 'cache.not_ready', state: cacheState }, 'serving widget from SQL until the cache is warm');
@@ -75,6 +82,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       sessionTtlHours: config.SESSION_TTL_HOURS,
       secureCookies: config.COOKIE_SECURE,
       benchRoutes: config.BENCH_ROUTES,
+      metrics,
       readiness: {
         notReadyReason: async () => {
           if (shuttingDown) return 'shutting down';
@@ -116,7 +124,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
 }
 
-function createCacheClient(config: Config, databaseUrl: string, logger: Logger): CacheClient {
+function createCacheClient(config: Config, databaseUrl: string, logger: Logger, lookupTimer: LookupTimer): CacheClient {
   return new CacheClient({
     workerFile: projectPath('dist', 'workers', 'cache-worker.js'),
     worker: {
@@ -132,6 +140,7 @@ function createCacheClient(config: Config, databaseUrl: string, logger: Logger):
     logger: logger.child({ component: 'cache' }),
     lookupTimeoutMs: config.CACHE_LOOKUP_TIMEOUT_MS,
     callTimeoutMs: config.CACHE_CALL_TIMEOUT_MS,
+    lookupTimer,
     resourceLimits: config.CACHE_WORKER_MAX_HEAP_MB > 0 ? { maxOldGenerationSizeMb: config.CACHE_WORKER_MAX_HEAP_MB } : undefined,
   });
 }

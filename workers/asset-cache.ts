@@ -209,6 +209,7 @@ export class AssetCache {
       ttl_seconds: this.options.ttlSeconds,
       feed_connected: this.feed.connected,
       feed_reconnects: this.feed.reconnects,
+      feed_heartbeat_ms: this.feed.lastHeartbeatMs,
       changes_applied: this.applier.applied,
       last_change_at: this.applier.lastAppliedAt ? new Date(this.applier.lastAppliedAt).toISOString() : null,
       heap_used_bytes: heap.used_heap_size,

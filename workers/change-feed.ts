@@ -34,11 +34,12 @@ const BACKOFF_MAX_MS = 10_000;
 export class ChangeFeed {
   private client: pg.Client | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private awaitingBeat: { nonce: string; timer: NodeJS.Timeout } | undefined;
+  private awaitingBeat: { nonce: string; timer: NodeJS.Timeout; sentAt: number } | undefined;
   private backoff = BACKOFF_MIN_MS;
   private stopped = false;
   private beats = 0;
   reconnects = 0;
+  lastHeartbeatMs: number | null = null;
 
   constructor(
     private readonly options: ChangeFeedOptions,
@@ -105,6 +106,7 @@ export class ChangeFeed {
     }
     if (message.t === 'hb') {
       if (this.awaitingBeat && message.n === this.awaitingBeat.nonce) {
+        this.lastHeartbeatMs = Math.round((performance.now() - this.awaitingBeat.sentAt) * 100) / 100;
         clearTimeout(this.awaitingBeat.timer);
         this.awaitingBeat = undefined;
       }
@@ -119,7 +121,7 @@ export class ChangeFeed {
     if (!this.client || this.awaitingBeat) return;
     const nonce = `${process.pid}-${++this.beats}`;
     const timer = setTimeout(() => this.onLoss('heartbeat timeout'), this.options.heartbeatTimeoutMs);
-    this.awaitingBeat = { nonce, timer };
+    this.awaitingBeat = { nonce, timer, sentAt: performance.now() };
     this.client
       .query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ t: 'hb', n: nonce })])
       .catch((err: Error) => this.onLoss('heartbeat failed', err));

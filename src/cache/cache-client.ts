@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { LookupChannel } from './lookup-channel';
+import { LookupChannel, type LookupTimer } from './lookup-channel';
 import {
   LOOKUP_CONTACT,
   LOOKUP_TICKET,
@@ -24,6 +24,8 @@ export interface CacheClientOptions {
   lookupTimeoutMs: number;
   callTimeoutMs: number;
   resourceLimits?: ResourceLimits;
+  /** Observes each lookup's round trip (kind, seconds). */
+  lookupTimer?: LookupTimer;
 }
 
 export interface CacheStats extends WorkerStats {
@@ -54,7 +56,7 @@ export class CacheClient extends EventEmitter {
 
   constructor(private readonly options: CacheClientOptions) {
     super();
-    this.lookups = new LookupChannel(options.lookupTimeoutMs);
+    this.lookups = new LookupChannel(options.lookupTimeoutMs, options.lookupTimer);
   }
 
   get state(): CacheState {
@@ -159,7 +161,10 @@ export class CacheClient extends EventEmitter {
       const event = message as WorkerEvent;
       if (event?.type === 'event' && event.name === 'state') this.setState(event.state);
     });
-    worker.on('error', (err) => this.options.logger.error({ err, event: 'cache.worker_error' }, 'cache worker crashed'));
+    worker.on('error', (err) => {
+      const outOfMemory = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.options.logger.error({ err, event: outOfMemory ? 'cache.worker_oom' : 'cache.worker_error' }, 'cache worker crashed');
+    });
     worker.on('exit', (code) => {
       port1.close();
       this.worker = undefined;

@@ -1,6 +1,15 @@
 import type { Worker } from 'node:worker_threads';
 import type { LOOKUP_CONTACT, LOOKUP_TICKET, LookupBatch, LookupReply } from './protocol';
 
+interface Pending {
+  resolve: (answer: string | null) => void;
+  kind: number;
+  startedAt: number;
+}
+
+/** Called with each answered lookup's kind and round trip in seconds (for the RPC latency histogram). */
+export type LookupTimer = (kind: number, seconds: number) => void;
+
 interface Batch {
   timer: NodeJS.Timeout;
   requestIds: number[];
@@ -14,11 +23,14 @@ interface Batch {
 export class LookupChannel {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, (answer: string | null) => void>();
+  private readonly pending = new Map<number, Pending>();
   private queue: number[] = [];
   private scheduled = false;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly timer?: LookupTimer,
+  ) {}
 
   attach(worker: Worker): void {
     this.worker = worker;
@@ -28,7 +40,7 @@ export class LookupChannel {
   detach(): void {
     this.worker = undefined;
     this.queue = [];
-    for (const resolve of this.pending.values()) resolve(null);
+    for (const { resolve } of this.pending.values()) resolve(null);
     this.pending.clear();
   }
 
@@ -36,7 +48,9 @@ export class LookupChannel {
     if (!this.worker) return Promise.resolve(null);
     const requestId = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
-    const answer = new Promise<string | null>((resolve) => this.pending.set(requestId, resolve));
+    const answer = new Promise<string | null>((resolve) =>
+      this.pending.set(requestId, { resolve, kind, startedAt: performance.now() }),
+    );
     this.queue.push(requestId, kind, id);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -50,10 +64,11 @@ export class LookupChannel {
     const reply = message as LookupReply;
     if (reply?.type !== 'lookup') return false;
     for (let i = 0; i < reply.requestIds.length; i++) {
-      const resolve = this.pending.get(reply.requestIds[i]!);
-      if (!resolve) continue;
+      const pending = this.pending.get(reply.requestIds[i]!);
+      if (!pending) continue;
       this.pending.delete(reply.requestIds[i]!);
-      resolve(reply.answers[i] ?? null);
+      this.timer?.(pending.kind, (performance.now() - pending.startedAt) / 1000);
+      pending.resolve(reply.answers[i] ?? null);
     }
     return true;
   }
@@ -80,10 +95,10 @@ export class LookupChannel {
 
   private expire(batch: Batch): void {
     for (const id of batch.requestIds) {
-      const resolve = this.pending.get(id);
-      if (!resolve) continue;
+      const pending = this.pending.get(id);
+      if (!pending) continue;
       this.pending.delete(id);
-      resolve(null);
+      pending.resolve(null);
     }
   }
 }

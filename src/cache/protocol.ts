@@ -67,6 +67,8 @@ export interface WorkerStats {
   ttl_seconds: number;
   feed_connected: boolean;
   feed_reconnects: number;
+  /** Round trip of the last heartbeat notification through PostgreSQL: the feed's own lag. */
+  feed_heartbeat_ms: number | null;
   changes_applied: number;
   last_change_at: string | null;
   /** The worker thread's JS heap (its own isolate). */

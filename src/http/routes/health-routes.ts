@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { Metrics } from '../../metrics';
 import type { AppState } from '../context';
 
 export interface Readiness {
@@ -6,8 +7,8 @@ export interface Readiness {
   notReadyReason(): Promise<string | null>;
 }
 
-/** Probes for PM2, load balancers and Kubernetes-style checks; no auth and no internals in the answers. */
-export function healthRoutes(readiness: Readiness): Router<AppState> {
+/** Probes for PM2, load balancers and Kubernetes-style checks, and the Prometheus scrape; no auth. */
+export function healthRoutes(readiness: Readiness, metrics: Metrics): Router<AppState> {
   const router = new Router<AppState>();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -16,6 +17,10 @@ export function healthRoutes(readiness: Readiness): Router<AppState> {
     const reason = await readiness.notReadyReason();
     ctx.status = reason ? 503 : 200;
     ctx.body = reason ? { status: 'not_ready', reason } : { status: 'ready' };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
   });
   return router;
 }

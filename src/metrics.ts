@@ -1,0 +1,92 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CacheClient, CacheStats } from './cache/cache-client';
+import type { Logger } from './logger';
+
+/**
+ * The Prometheus registry: process defaults, HTTP durations by route template (never by id), and the
+ * cache's counters, read from the worker once per scrape. Each PM2 instance has its own registry; scrape
+ * every instance (see README).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status_class'>;
+  readonly rpcDuration: Histogram<'kind'>;
+
+  constructor(private readonly logger: Logger) {
+    collectDefaultMetrics({ register: this.registry });
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status class',
+      labelNames: ['method', 'route', 'status_class'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.rpcDuration = new Histogram({
+      name: 'asset_cache_rpc_duration_seconds',
+      help: 'Main thread to cache worker lookup round trip',
+      labelNames: ['kind'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [this.registry],
+    });
+  }
+
+  /** Registers the cache's metrics, read from `cache.stats()` once per scrape. */
+  registerCache(cache: CacheClient): void {
+    const { logger } = this;
+    let pending: Promise<CacheStats | undefined> | undefined;
+    // One stats call per scrape, shared by every cache metric's collect().
+    const stats = () =>
+      (pending ??= cache
+        .stats()
+        .catch((err: unknown) => {
+          logger.warn({ err, event: 'metrics.stats_failed' }, 'cache stats unavailable for metrics');
+          return undefined;
+        })
+        .finally(() => setImmediate(() => (pending = undefined))));
+
+    const counter = (name: string, help: string, read: (s: CacheStats) => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const s = await stats();
+          if (!s) return;
+          this.reset();
+          this.inc(read(s));
+        },
+      });
+    const gauge = (name: string, help: string, read: (s: CacheStats) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const s = await stats();
+          const value = s ? read(s) : null;
+          if (value !== null) this.set(value);
+        },
+      });
+
+    counter('asset_cache_hits_total', 'Widget lookups answered by the cache (empty answers included)', (s) => s.hits);
+    counter('asset_cache_empty_total', 'Cache answers for a contact with no active assets', (s) => s.empty);
+    counter('asset_cache_misses_total', 'Widget lookups answered from SQL (cold, degraded, timeout, worker down)', (s) => s.misses);
+    counter('asset_cache_refreshes_total', 'Full snapshot builds completed', (s) => s.refreshes);
+    counter('asset_cache_refresh_failures_total', 'Full snapshot builds that failed', (s) => s.refresh_failures);
+    counter('asset_cache_feed_reconnects_total', 'Change-feed LISTEN reconnections', (s) => s.feed_reconnects);
+    counter('asset_cache_changes_applied_total', 'Row changes applied from the change feed', (s) => s.changes_applied);
+    counter('asset_cache_worker_restarts_total', 'Cache worker restarts after an exit, crash or memory limit', (s) => s.worker_restarts);
+    gauge('asset_cache_entries', 'Active assets in the cache', (s) => s.size);
+    gauge('asset_cache_contacts', 'Contacts with at least one cached asset', (s) => s.contacts);
+    gauge('asset_cache_tickets', 'Tickets whose contact the cache knows', (s) => s.tickets);
+    gauge('asset_cache_ready', '1 when the cache answers lookups, 0 when cold, warming or degraded', (s) => (s.state === 'ready' ? 1 : 0));
+    gauge('asset_cache_warmup_duration_seconds', 'Duration of the last full snapshot build', (s) =>
+      s.warm_duration_ms === null ? null : s.warm_duration_ms / 1000,
+    );
+    gauge('asset_cache_feed_heartbeat_seconds', 'Round trip of the last change-feed heartbeat notification', (s) =>
+      s.feed_heartbeat_ms === null ? null : s.feed_heartbeat_ms / 1000,
+    );
+    gauge('asset_cache_snapshot_bytes', 'Bytes held by the packed snapshot', (s) => s.snapshot_bytes);
+    gauge('asset_cache_worker_heap_bytes', 'JS heap used by the cache worker thread', (s) => s.heap_used_bytes);
+  }
+}
