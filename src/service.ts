@@ -94,7 +94,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         },
       },
     });
-    const server = http.createServer(app.callback());
+    const handler = app.callback();
+    const server = http.createServer((req, res) => {
+      if (shuttingDown) res.setHeader('Connection', 'close');
+      void handler(req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
@@ -106,8 +110,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
     const stop = async () => {
       shuttingDown = true;
+      // Keep serving for a moment, answering with `Connection: close`, so keep-alive clients reconnect (to a
+      // sibling instance) instead of finding their socket closed under a request they just sent.
+      await new Promise((r) => setTimeout(r, config.SHUTDOWN_GRACE_MS));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(timer);

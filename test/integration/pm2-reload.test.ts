@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectPath } from '../../src/paths';
+import { createUserWithToken } from '../../src/services/auth-service';
+import { makeClient, makeContact, makeTicket } from '../helpers/factories';
+import { freePort } from '../helpers/free-port';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
+
+const run = promisify(execFile);
+const PM2 = projectPath('node_modules', '.bin', 'pm2');
+
+/** The service under real PM2, started from ecosystem.config.js in cluster mode, with its own PM2 home. */
+describe('under PM2: start, reload under traffic, stop', () => {
+  let db: TestDatabase;
+  let home: string;
+  let url: string;
+  let token: string;
+  let ticket: number;
+  const pm2 = (...args: string[]) =>
+    run(PM2, args, {
+      cwd: projectPath(),
+      timeout: 120_000,
+      env: { ...process.env, PM2_HOME: home, DATABASE_URL: db.url, PORT: new URL(url).port, HOST: '127.0.0.1', INSTANCES: '2', LOG_LEVEL: 'warn' },
+    });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'awc-pm2-'));
+    url = `http://127.0.0.1:${await freePort()}`;
+    const client = (await makeClient(db.pool)).id;
+    const contact = await makeContact(db.pool, client, 'Pat Doe');
+    ticket = (await makeTicket(db.pool, client, contact.id)).id;
+    token = (await createUserWithToken(db.pool, { email: 'pm2@test.local', role: 'technician' })).token;
+    await pm2('start', 'ecosystem.config.js', '--env', 'production');
+  }, 120_000);
+
+  afterAll(async () => {
+    await pm2('kill').catch(() => undefined);
+    await fs.rm(home, { recursive: true, force: true });
+    await db.drop();
+  });
+
+  it('is ready when pm2 start returns, and drops no request while pm2 reload replaces every instance', async () => {
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const list = JSON.parse((await pm2('jlist')).stdout) as Array<{ pid: number; pm2_env: { status: string; exec_mode: string } }>;
+    expect(list.map((p) => [p.pm2_env.status, p.pm2_env.exec_mode])).toEqual([
+      ['online', 'cluster_mode'],
+      ['online', 'cluster_mode'],
+    ]);
+
+    let stop = false;
+    const failures: string[] = [];
+    let ok = 0;
+    const traffic = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (!stop) {
+          try {
+            const res = await fetch(`${url}/api/assets/widget/${ticket}`, { headers: { authorization: `Bearer ${token}` } });
+            const body = (await res.json()) as { contact_name?: string };
+            if (res.status === 200 && body.contact_name === 'Pat Doe') ok++;
+            else failures.push(`${res.status} ${JSON.stringify(body)}`);
+          } catch (err) {
+            failures.push(String((err as Error).cause ?? err));
+          }
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await pm2('reload', 'asset-widget-cache');
+    await new Promise((r) => setTimeout(r, 500));
+    stop = true;
+    await traffic;
+
+    expect(failures).toEqual([]);
+    expect(ok).toBeGreaterThan(100);
+    const after = JSON.parse((await pm2('jlist')).stdout) as Array<{ pid: number }>;
+    expect(after.map((p) => p.pid).filter((pid) => list.some((old) => old.pid === pid))).toEqual([]);
+  });
+});
