@@ -32,7 +32,31 @@ export interface CacheStats extends WorkerStats {
   misses: number;
   hit_rate: number;
   worker_restarts: number;
+  worker_available: boolean;
 }
+
+const NO_WORKER_STATS: WorkerStats = {
+  state: 'cold',
+  hits: 0,
+  empty: 0,
+  size: 0,
+  contacts: 0,
+  tickets: 0,
+  overlay: 0,
+  last_warmup: null,
+  warm_duration_ms: null,
+  refreshes: 0,
+  refresh_failures: 0,
+  slow_lookups: 0,
+  ttl_seconds: 0,
+  feed_connected: false,
+  feed_reconnects: 0,
+  feed_heartbeat_ms: null,
+  changes_applied: 0,
+  last_change_at: null,
+  heap_used_bytes: 0,
+  snapshot_bytes: 0,
+};
 
 const RESTART_MIN_MS = 200;
 const RESTART_MAX_MS = 30_000;
@@ -53,6 +77,7 @@ export class CacheClient extends EventEmitter {
   private restartTimer: NodeJS.Timeout | undefined;
   private misses = 0;
   private restarts = 0;
+  private lastWorkerStats = NO_WORKER_STATS;
 
   constructor(private readonly options: CacheClientOptions) {
     super();
@@ -105,15 +130,25 @@ export class CacheClient extends EventEmitter {
     return this.call((api) => api.applyWrites(writes), this.options.callTimeoutMs);
   }
 
+  /**
+   * The worker's stats merged with the main thread's (misses, restarts). While the worker cannot answer
+   * (restarting, stuck), the last stats it gave are shown with `worker_available: false`, so an operator
+   * still sees the state and the restarts.
+   */
   async stats(): Promise<CacheStats> {
-    const worker = await this.call((api) => api.stats(), this.options.callTimeoutMs);
-    const total = worker.hits + this.misses;
+    const worker = await this.call((api) => api.stats(), this.options.callTimeoutMs).then(
+      (fresh) => (this.lastWorkerStats = fresh),
+      () => undefined,
+    );
+    const shown = worker ?? this.lastWorkerStats;
+    const total = shown.hits + this.misses;
     return {
-      ...worker,
+      ...shown,
       state: this.currentState,
       misses: this.misses,
-      hit_rate: total === 0 ? 0 : Math.round((worker.hits / total) * 10_000) / 100,
+      hit_rate: total === 0 ? 0 : Math.round((shown.hits / total) * 10_000) / 100,
       worker_restarts: this.restarts,
+      worker_available: worker !== undefined,
     };
   }
 
