@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import type { LoginLimiter } from './auth/login-limiter';
 import type { Logger } from './logger';
 import type { AppState } from './http/context';
 import { authenticate } from './http/middleware/authenticate';
@@ -19,6 +20,7 @@ import type { WidgetService } from './services/widget-service';
 export interface AppDeps {
   logger: Logger;
   auth: AuthService;
+  loginLimiter: LoginLimiter;
   assets: AssetService;
   widget: WidgetService;
   cache: CacheClient;
@@ -45,6 +47,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     healthRoutes(deps.readiness, deps.metrics),
     authRoutes({
       auth: deps.auth,
+      limiter: deps.loginLimiter,
       bodyLimit: deps.bodyLimit,
       sessionTtlHours: deps.sessionTtlHours,
       secureCookies: deps.secureCookies,

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Request body must be application/json' },
+  RATE_LIMITED: { status: 429, message: 'Too many failed sign-in attempts; try again later' },
   CLIENT_CLOSED_REQUEST: { status: 499, message: 'Client closed the request' },
   INTERNAL: { status: 500, message: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
@@ -37,7 +38,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message?: string,
-    readonly details?: { fields?: FieldError[]; allow?: string[] },
+    readonly details?: { fields?: FieldError[]; retryAfterSeconds?: number },
   ) {
     const row = ERROR_CODES[code];
     super(message ?? row.message);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createApp } from './app';
+import { LoginLimiter } from './auth/login-limiter';
 import { CacheClient } from './cache/cache-client';
 import { toCacheWrite } from './cache/cache-writes';
 import type { LookupTimer } from './cache/lookup-channel';
@@ -75,6 +76,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const app = createApp({
       logger,
       auth,
+      loginLimiter: new LoginLimiter({
+        perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+        windowMs: config.LOGIN_WINDOW_SECONDS * 1000,
+      }),
       assets,
       widget: new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS }),
       cache,

@@ -45,6 +45,7 @@ export function errorHandler(): Middleware<AppState> {
       const allow = (err as { headers?: { Allow?: string } }).headers?.Allow;
       if (allow) ctx.set('Allow', allow);
       if (appError.code === 'SERVICE_UNAVAILABLE') ctx.set('Retry-After', '1');
+      if (appError.details?.retryAfterSeconds) ctx.set('Retry-After', String(appError.details.retryAfterSeconds));
       ctx.status = appError.status;
       ctx.body = appError.toBody();
     }

@@ -1,5 +1,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import type { LoginLimiter } from '../../auth/login-limiter';
+import { AppError } from '../../errors';
 import type { AuthService } from '../../services/auth-service';
 import type { AppState } from '../context';
 import { SESSION_COOKIE } from '../middleware/authenticate';
@@ -13,6 +15,7 @@ const loginBody = z.strictObject({
 
 export interface AuthRoutesOptions {
   auth: AuthService;
+  limiter: LoginLimiter;
   bodyLimit: number;
   sessionTtlHours: number;
   secureCookies: boolean;
@@ -24,7 +27,13 @@ export function authRoutes(options: AuthRoutesOptions): Router<AppState> {
 
   router.post('/login', jsonBody(options.bodyLimit), async (ctx) => {
     const { email, password } = parseOrThrow(loginBody, ctx.state.body);
-    const { principal, sessionId } = await options.auth.login(email, password);
+    const retryAfterSeconds = options.limiter.retryAfter(email, ctx.ip);
+    if (retryAfterSeconds > 0) throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds });
+    const { principal, sessionId } = await options.auth.login(email, password).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'INVALID_CREDENTIALS') options.limiter.recordFailure(email, ctx.ip);
+      throw err;
+    });
+    options.limiter.recordSuccess(email);
     if (options.secureCookies) ctx.cookies.secure = true;
     ctx.cookies.set(SESSION_COOKIE, sessionId, {
       httpOnly: true,
