@@ -28,3 +28,16 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 }
 
 export type { Logger };
+
+/**
+ * The loggable part of an error. node-postgres attaches the whole client (connection parameters, password
+ * included) to some errors, so errors from the database layer are logged through this, never as they are.
+ */
+export function safeError(err: unknown): { type: string; message: string; code?: string } {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown };
+  return {
+    type: typeof e?.name === 'string' ? e.name : 'Error',
+    message: typeof e?.message === 'string' ? e.message : String(err),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+  };
+}

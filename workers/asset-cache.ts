@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import pg from 'pg';
 import Piscina from 'piscina';
 import type { CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerStats } from '../src/cache/protocol';
-import type { Logger } from '../src/logger';
+import { safeError, type Logger } from '../src/logger';
 import { AssetIndex } from './asset-index';
 import type { BuildTaskInput, BuildTaskOutput } from './build-snapshot.task';
 import { ChangeApplier } from './change-applier';
@@ -53,7 +53,7 @@ export class AssetCache {
     // One stateless build thread, started on demand and let go when idle: a build is rare and heavy.
     this.builder = new Piscina({ filename: options.buildTaskFile, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' });
     this.reader = new pg.Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'asset-cache-reader' });
-    this.reader.on('error', (err) => logger.warn({ err, event: 'feed.reader_error' }, 'cache reader connection failed'));
+    this.reader.on('error', (err) => logger.warn({ err: safeError(err), event: 'feed.reader_error' }, 'cache reader connection failed'));
     this.applier = new ChangeApplier(this.reader, this.index, this.directory, logger);
     this.feed = new ChangeFeed(
       { databaseUrl: options.databaseUrl, heartbeatMs: options.heartbeatMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, logger },
@@ -165,7 +165,7 @@ export class AssetCache {
       return result;
     } catch (err) {
       this.counters.refreshFailures++;
-      this.logger.error({ err, event: 'cache.warm_failed', reason, retry_in_ms: this.retryDelay }, 'asset cache warm-up failed');
+      this.logger.error({ err: safeError(err), event: 'cache.warm_failed', reason, retry_in_ms: this.retryDelay }, 'asset cache warm-up failed');
       this.updateState();
       if (this.stale || !this.warmed) {
         this.retryTimer = setTimeout(() => this.refresh('retry').catch(() => undefined), this.retryDelay);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../src/logger';
+import { safeError, type Logger } from '../src/logger';
 import type { AssetChange, AssetIndex } from './asset-index';
 import { ASSET_COLUMNS } from './build-snapshot.task';
 import type { ChangeKind } from './change-feed';
@@ -67,7 +67,7 @@ export class ChangeApplier {
       }
     } catch (err) {
       // The ids taken are lost here; the feed will report the connection trouble and a resync covers them.
-      this.logger.warn({ err, event: 'feed.apply_failed' }, 'could not re-read changed rows');
+      this.logger.warn({ err: safeError(err), event: 'feed.apply_failed' }, 'could not re-read changed rows');
     }
   }
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../src/logger';
+import { safeError, type Logger } from '../src/logger';
 
 export const CHANGE_CHANNEL = 'awc_changes';
 export const LISTEN_APPLICATION_NAME = 'asset-cache-listen';
@@ -57,7 +57,7 @@ export class ChangeFeed {
         await this.connect();
         return;
       } catch (err) {
-        this.options.logger.warn({ err, event: 'feed.connect_failed', retry_in_ms: this.backoff }, 'change feed connect failed');
+        this.options.logger.warn({ err: safeError(err), event: 'feed.connect_failed', retry_in_ms: this.backoff }, 'change feed connect failed');
         await new Promise((r) => setTimeout(r, this.nextBackoff()));
       }
     }
@@ -129,7 +129,7 @@ export class ChangeFeed {
 
   private onLoss(reason: string, err?: Error): void {
     if (!this.client || this.stopped) return;
-    this.options.logger.warn({ err, event: 'feed.lost', reason }, 'change feed connection lost');
+    this.options.logger.warn({ err: err && safeError(err), event: 'feed.lost', reason }, 'change feed connection lost');
     void this.drop();
     this.events.lost();
     void (async () => {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../logger';
+import { safeError, type Logger } from '../logger';
 
 // DATE travels as the 'YYYY-MM-DD' text PostgreSQL sends: a JS Date would shift it by the local time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
@@ -24,7 +24,7 @@ export function createPool(options: PoolOptions, logger: Logger): pg.Pool {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName,
   });
-  pool.on('error', (err) => logger.warn({ err, event: 'db.idle_client_error' }, 'idle database client failed'));
+  pool.on('error', (err) => logger.warn({ err: safeError(err), event: 'db.idle_client_error' }, 'idle database client failed'));
   return pool;
 }
 

@@ -34,9 +34,8 @@ export function errorHandler(): Middleware<AppState> {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError('NOT_FOUND');
     } catch (err) {
-      if (ctx.req.destroyed && !ctx.res.writableEnded && !(err instanceof AppError)) {
-        ctx.status = 499;
-        ctx.state.log.info({ event: 'http.client_closed' }, 'client closed the request');
+      if (ctx.req.socket.destroyed && !ctx.res.writableEnded && !(err instanceof AppError)) {
+        // The client is gone: nothing to answer, and request-context logs it as 499 at info, not as an error.
         return;
       }
       const appError = toAppError(err);

@@ -21,15 +21,17 @@ export function requestContext(logger: Logger): Middleware<AppState> {
       await next();
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // A client that hung up before its answer is not a server error: record it as nginx does, 499.
+      const hungUp = ctx.req.socket.destroyed && !ctx.res.writableEnded;
       const line = {
-        event: 'http.request',
+        event: hungUp ? 'http.client_closed' : 'http.request',
         method: ctx.method,
         path: ctx.path,
-        status: ctx.status,
+        status: hungUp ? 499 : ctx.status,
         duration_ms: Math.round(durationMs * 100) / 100,
         user_id: ctx.state.principal?.userId,
       };
-      if (ctx.status >= 500) ctx.state.log.error(line, 'request failed');
+      if (line.status >= 500) ctx.state.log.error(line, 'request failed');
       else ctx.state.log.info(line, 'request');
     }
   };
