@@ -3,17 +3,24 @@ import type { LoginLimiter } from './auth/login-limiter';
 import type { Logger } from './logger';
 import type { AppState } from './http/context';
 import { authenticate } from './http/middleware/authenticate';
+import { cors } from './http/middleware/cors';
 import { errorHandler } from './http/middleware/error-handler';
+import { securityHeaders } from './http/middleware/security-headers';
 import { httpMetrics } from './http/middleware/http-metrics';
 import type { Metrics } from './metrics';
 import { requestContext } from './http/middleware/request-context';
+import { staticFiles } from './http/middleware/static-files';
 import { assetRoutes } from './http/routes/assets/asset-routes';
 import { authRoutes } from './http/routes/auth-routes';
 import { benchRoutes } from './http/routes/bench-routes';
 import { healthRoutes, type Readiness } from './http/routes/health-routes';
+import { ticketRoutes } from './http/routes/ticket-routes';
+import { uiRoutes, type LinkTemplates } from './http/routes/ui-routes';
+import { projectPath } from './paths';
 import type { AssetService } from './services/asset-service';
 import type { AuthService } from './services/auth-service';
 import type { CacheClient } from './cache/cache-client';
+import type { TicketService } from './services/ticket-service';
 import { widgetRoutes } from './http/routes/widget-routes';
 import type { WidgetService } from './services/widget-service';
 
@@ -23,12 +30,17 @@ export interface AppDeps {
   loginLimiter: LoginLimiter;
   assets: AssetService;
   widget: WidgetService;
+  tickets: TicketService;
+  /** The widget's ScreenConnect and PDQ link templates (SCREENCONNECT_URL_TEMPLATE, PDQ_URL_TEMPLATE). */
+  linkTemplates: LinkTemplates;
   cache: CacheClient;
   readiness: Readiness;
   metrics: Metrics;
   bodyLimit: number;
   sessionTtlHours: number;
   secureCookies: boolean;
+  /** Origins allowed to read the API from a browser (CORS_ORIGINS); empty = CORS closed. */
+  corsOrigins: readonly string[];
   /** Mount the load-test peers (BENCH_ROUTES). */
   benchRoutes: boolean;
 }
@@ -39,7 +51,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.silent = true;
   app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
+  app.use(securityHeaders());
+  app.use(cors(deps.corsOrigins));
   app.use(errorHandler());
+  // The demo pages and the <asset-widget> component (web/widget/asset-widget.js → /widget/asset-widget.js).
+  app.use(staticFiles(projectPath('web')));
 
   const bench = deps.benchRoutes ? benchRoutes(deps.widget) : undefined;
   const routers = [
@@ -60,6 +76,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const protectedRouters = [
     widgetRoutes(deps.widget, deps.cache),
     assetRoutes(deps.assets, deps.bodyLimit),
+    ticketRoutes(deps.tickets),
+    uiRoutes(deps.linkTemplates),
     ...(bench ? [bench.authenticated] : []),
   ];
   const auth = authenticate(deps.auth);

@@ -7,6 +7,19 @@ import { z } from 'zod';
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+// The widget puts the asset's URL-encoded id where `{id}` stands; only http(s), so a link can never run script.
+const isHttpUrl = (text: string) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(text.replaceAll('{id}', 'id')).protocol);
+  } catch {
+    return false;
+  }
+};
+const linkTemplate = z
+  .string()
+  .refine((s) => s.includes('{id}'), { message: 'must contain {id}', abort: true })
+  .refine(isHttpUrl, 'must be an http:// or https:// URL');
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z
@@ -29,6 +42,11 @@ const schema = z.object({
   CACHE_FEED_HEARTBEAT_TIMEOUT_MS: intIn(100, 600_000).default(3_000),
   CACHE_TICKETS: flag.default(true),
   BENCH_ROUTES: flag.default(false),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin must look like https://host[:port]')))
+    .default([]),
   PG_POOL_MAX: intIn(1, 200).default(10),
   PG_STATEMENT_TIMEOUT_MS: intIn(100, 600_000).default(5_000),
   PG_CONNECT_TIMEOUT_MS: intIn(100, 60_000).default(3_000),
@@ -41,6 +59,8 @@ const schema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb, 512kb or 1000b').default('1mb'),
   SHUTDOWN_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
   SHUTDOWN_GRACE_MS: intIn(0, 60_000).default(500),
+  SCREENCONNECT_URL_TEMPLATE: linkTemplate.optional(),
+  PDQ_URL_TEMPLATE: linkTemplate.optional(),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
   INVALID_CREDENTIALS: { status: 401, message: 'Email or password is incorrect' },
   FORBIDDEN: { status: 403, message: 'You do not have permission to do this' },
+  CSRF_REJECTED: { status: 403, message: 'Cross-site request refused: a change made with the session cookie must come from this site' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   ASSET_NOT_FOUND: { status: 404, message: 'Asset not found' },
   TICKET_NOT_FOUND: { status: 404, message: 'Ticket not found' },

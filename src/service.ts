@@ -18,6 +18,7 @@ import type { Logger } from './logger';
 import { projectPath } from './paths';
 import { AssetService } from './services/asset-service';
 import { AuthService } from './services/auth-service';
+import { TicketService } from './services/ticket-service';
 import { WidgetService } from './services/widget-service';
 
 export interface RunningService {
@@ -83,11 +84,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       }),
       assets,
       widget: new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS }),
+      tickets: new TicketService(pool),
+      linkTemplates: { screenconnect: config.SCREENCONNECT_URL_TEMPLATE ?? null, pdq: config.PDQ_URL_TEMPLATE ?? null },
       cache,
       bodyLimit: parseByteSize(config.BODY_LIMIT),
       sessionTtlHours: config.SESSION_TTL_HOURS,
       secureCookies: config.COOKIE_SECURE,
       benchRoutes: config.BENCH_ROUTES,
+      corsOrigins: config.CORS_ORIGINS,
       metrics,
       readiness: {
         notReadyReason: async () => {

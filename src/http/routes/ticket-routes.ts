@@ -1,0 +1,28 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { TicketService } from '../../services/ticket-service';
+import type { AppState } from '../context';
+import { parseOrThrow } from '../middleware/validate';
+
+const DEFAULT_LIMIT = 20;
+
+const recentTicketsQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, { message: 'must be an integer from 1 to 100', abort: true })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 100, 'must be an integer from 1 to 100')
+    .optional(),
+});
+
+/** The recent-tickets list behind the demo pages. Mounted behind `authenticate`. */
+export function ticketRoutes(tickets: TicketService): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/api/tickets' });
+
+  router.get('/', async (ctx) => {
+    const { limit } = parseOrThrow(recentTicketsQuery, ctx.query);
+    ctx.body = { tickets: await tickets.recent(limit ?? DEFAULT_LIMIT) };
+  });
+
+  return router;
+}

@@ -1,0 +1,20 @@
+import Router from '@koa/router';
+import type { AppState } from '../context';
+
+/** URL templates for the widget's links, `{id}` standing for the asset's id; null: the widget shows no link. */
+export interface LinkTemplates {
+  screenconnect: string | null;
+  pdq: string | null;
+}
+
+/**
+ * Settings the <asset-widget> component reads at run time, so the pages that embed it need not know them.
+ * Mounted behind `authenticate`: the templates name internal hosts.
+ */
+export function uiRoutes(links: LinkTemplates): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/api/ui' });
+  router.get('/config', (ctx) => {
+    ctx.body = { screenconnect_url_template: links.screenconnect, pdq_url_template: links.pdq };
+  });
+  return router;
+}
