@@ -12,8 +12,8 @@ module.exports = {
       // main.ts sends 'ready' once it is listening; PM2 waits for it before routing traffic or moving on in a reload.
       wait_ready: true,
       listen_timeout: 60000,
-      // Must exceed SHUTDOWN_TIMEOUT_MS so an ordered shutdown is never cut short.
-      kill_timeout: 15000,
+      // Must exceed SHUTDOWN_GRACE_MS + SHUTDOWN_TIMEOUT_MS so an ordered shutdown is never cut short.
+      kill_timeout: 20000,
       max_memory_restart: '1500M',
       merge_logs: true,
       time: false,

@@ -58,7 +58,7 @@ const schema = z.object({
   COOKIE_SECURE: flag.default(false),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb, 512kb or 1000b').default('1mb'),
   SHUTDOWN_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
-  SHUTDOWN_GRACE_MS: intIn(0, 60_000).default(500),
+  SHUTDOWN_GRACE_MS: intIn(0, 60_000).default(5_500),
   SCREENCONNECT_URL_TEMPLATE: linkTemplate.optional(),
   PDQ_URL_TEMPLATE: linkTemplate.optional(),
 });

@@ -29,7 +29,7 @@ function handleSignals(service: RunningService, logger: Logger, config: Config):
     const deadline = setTimeout(() => {
       logger.error({ event: 'shutdown.timeout' }, 'shutdown overran its deadline');
       process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS + 5_000);
+    }, config.SHUTDOWN_GRACE_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000);
     deadline.unref();
     service.stop().then(
       () => {

@@ -121,8 +121,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const stop = async () => {
       shuttingDown = true;
       // Keep serving for a moment, answering with `Connection: close`, so keep-alive clients reconnect (to a
-      // sibling instance) instead of finding their socket closed under a request they just sent.
-      await new Promise((r) => setTimeout(r, config.SHUTDOWN_GRACE_MS));
+      // sibling instance) instead of finding their socket closed under a request they just sent. The grace
+      // outlasts the 5 s keep-alive timeout: a socket idle all that time has been dropped by its client.
+      // The embedded quick start is one process with no sibling to move to, so it stops at once.
+      await new Promise((r) => setTimeout(r, database.embedded ? 0 : config.SHUTDOWN_GRACE_MS));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
       await closed;

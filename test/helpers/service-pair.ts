@@ -3,7 +3,7 @@ import path from 'node:path';
 import { startServiceProcess, type ServiceProcess } from '../../load-tests/lib/service-process';
 import { createUserWithToken } from '../../src/services/auth-service';
 import { createTestDatabase, type TestDatabase } from './test-database';
-import type { TestService } from './test-service';
+import { caller, type TestService } from './test-service';
 
 /** One compiled service process of a pair; `log` is where its output went, for a failing test to point at. */
 export interface PairInstance {
@@ -35,28 +35,6 @@ export interface WidgetBody {
   }>;
   contact_name: string | null;
   total_assets: number;
-}
-
-function caller(baseUrl: string): TestService['call'] {
-  return async (urlPath, init = {}) => {
-    const { token, json, ...rest } = init;
-    const headers = new Headers(rest.headers);
-    if (token) headers.set('authorization', `Bearer ${token}`);
-    let body = rest.body;
-    if (json !== undefined) {
-      headers.set('content-type', 'application/json');
-      body = JSON.stringify(json);
-    }
-    const res = await fetch(`${baseUrl}${urlPath}`, { ...rest, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // Non-JSON answers stay as text so a test can show what came back.
-    }
-    return { status: res.status, body: parsed, headers: res.headers };
-  };
 }
 
 /**

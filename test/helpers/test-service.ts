@@ -31,30 +31,13 @@ export async function startTestService(
 ): Promise<TestService> {
   const db = await createTestDatabase();
   await prepare?.(db);
-  const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  // No shutdown grace in-process: nothing reconnects to a sibling here, and every file stops its service.
+  const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '0', ...env });
   const service = await startService(config, createLogger(config.LOG_LEVEL));
   const admin = await createUserWithToken(db.pool, { email: 'admin@test.local', role: 'admin', password: 'admin-password' });
   const tech = await createUserWithToken(db.pool, { email: 'tech@test.local', role: 'technician', password: 'tech-password' });
 
-  const call: TestService['call'] = async (path, init = {}) => {
-    const { token, json, ...rest } = init;
-    const headers = new Headers(rest.headers);
-    if (token) headers.set('authorization', `Bearer ${token}`);
-    let body = rest.body;
-    if (json !== undefined) {
-      headers.set('content-type', 'application/json');
-      body = JSON.stringify(json);
-    }
-    const res = await fetch(`${service.url}${path}`, { ...rest, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // Non-JSON answers stay as text so a test can show what came back.
-    }
-    return { status: res.status, body: parsed, headers: res.headers };
-  };
+  const call = caller(service.url);
 
   return {
     url: service.url,
@@ -67,5 +50,28 @@ export async function startTestService(
       await service.stop();
       await db.drop();
     },
+  };
+}
+
+/** A `call` against `baseUrl`: `token` adds a bearer header, `json` sends a JSON body, JSON answers are parsed. */
+export function caller(baseUrl: string): TestService['call'] {
+  return async (urlPath, init = {}) => {
+    const { token, json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    let body = rest.body;
+    if (json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(json);
+    }
+    const res = await fetch(`${baseUrl}${urlPath}`, { ...rest, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Non-JSON answers stay as text so a test can show what came back.
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
   };
 }

@@ -15,7 +15,7 @@ describe('abuse: login rate limit, and no secrets in logs', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     token = (await createUserWithToken(db.pool, { email: 'victim@test.local', role: 'admin', password: 'correct horse' })).token;
-    const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+    const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '0', LOG_LEVEL: 'debug', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         lines.push(chunk.toString('utf8'));

@@ -26,7 +26,7 @@ describe('PostgreSQL stops for a few seconds and comes back', () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'awc-outage-'));
     port = await freePort();
     server = await startEmbeddedPostgres({ dataDir: dir, port, logger });
-    const config = loadConfig({ DATABASE_URL: server.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', PG_CONNECT_TIMEOUT_MS: '500', CACHE_FEED_HEARTBEAT_MS: '300', CACHE_FEED_HEARTBEAT_TIMEOUT_MS: '600' });
+    const config = loadConfig({ DATABASE_URL: server.url, PORT: '0', HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '0', LOG_LEVEL: 'silent', PG_CONNECT_TIMEOUT_MS: '500', CACHE_FEED_HEARTBEAT_MS: '300', CACHE_FEED_HEARTBEAT_TIMEOUT_MS: '600' });
     service = await startService(config, createLogger('silent'));
     const db = new pg.Client(server.url);
     await db.connect();

@@ -22,7 +22,7 @@ describe('faults under traffic: killed connections, pool exhaustion, client hang
     const client = (await makeClient(db.pool)).id;
     const contact = await makeContact(db.pool, client);
     ticket = (await makeTicket(db.pool, client, contact.id)).id;
-    const env = { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', PG_POOL_MAX: '2', PG_STATEMENT_TIMEOUT_MS: '400', PG_CONNECT_TIMEOUT_MS: '300', CACHE_FEED_HEARTBEAT_MS: '200', CACHE_FEED_HEARTBEAT_TIMEOUT_MS: '500' };
+    const env = { DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '0', LOG_LEVEL: 'info', PG_POOL_MAX: '2', PG_STATEMENT_TIMEOUT_MS: '400', PG_CONNECT_TIMEOUT_MS: '300', CACHE_FEED_HEARTBEAT_MS: '200', CACHE_FEED_HEARTBEAT_TIMEOUT_MS: '500' };
     const sink = new Writable({
       write(chunk: Buffer, _e, done) {
         for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
