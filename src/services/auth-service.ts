@@ -14,6 +14,7 @@ export interface AuthServiceOptions {
 /** Issues and checks credentials: API tokens for programs, session ids for browsers. */
 export class AuthService {
   private readonly cache: CredentialCache;
+  private readonly inFlight = new Map<string, Promise<Principal | undefined>>();
 
   constructor(private readonly options: AuthServiceOptions) {
     this.cache = new CredentialCache(options.cacheTtlSeconds * 1000);
@@ -25,12 +26,23 @@ export class AuthService {
     const key = `${kind}:${hash.toString('hex')}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const principal =
-      kind === 'token'
-        ? await usersRepository.findByToken(this.options.pool, hash)
-        : await usersRepository.findBySession(this.options.pool, hash);
-    if (principal) this.cache.set(key, principal);
-    return principal;
+    // Single flight: when a busy credential's cache entry expires, the requests that arrive before the
+    // re-check returns share it instead of each opening a database round trip at once.
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = (
+        kind === 'token'
+          ? usersRepository.findByToken(this.options.pool, hash)
+          : usersRepository.findBySession(this.options.pool, hash)
+      )
+        .then((principal) => {
+          if (principal) this.cache.set(key, principal);
+          return principal;
+        })
+        .finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
   }
 
   async login(email: string, password: string): Promise<{ principal: Principal; sessionId: string }> {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createUserWithToken } from '../../src/services/auth-service';
 import { startTestService, type TestService } from '../helpers/test-service';
 
 describe('authentication', () => {
@@ -46,6 +47,18 @@ describe('authentication', () => {
       const res = await t.call('/api/assets', { headers: authorization ? { authorization } : {} });
       expect(res.status, String(authorization)).toBe(401);
       expect(res.body).toMatchObject({ code: 'UNAUTHENTICATED', error: expect.any(String) });
+    }
+  });
+
+  it('checks a credential not yet cached once, however many requests carry it at the same moment', async () => {
+    const { token } = await createUserWithToken(t.db.pool, { email: 'burst@test.local', role: 'technician' });
+    const query = vi.spyOn(t.service.pool, 'query');
+    try {
+      const statuses = await Promise.all(Array.from({ length: 20 }, () => t.call('/api/assets/cache/stats', { token }).then((r) => r.status)));
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      expect(query.mock.calls.filter(([text]) => String(text).includes('api_tokens'))).toHaveLength(1);
+    } finally {
+      query.mockRestore();
     }
   });
 
