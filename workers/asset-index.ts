@@ -3,6 +3,7 @@
  * changes layered on top (the overlay) until the next full refresh replaces the base.
  */
 import { ContactOverlay, type ListItem } from './contact-overlay';
+import type { WidgetAsset } from '../src/cache/protocol';
 import type { PackedSnapshot } from './snapshot';
 import { clientLowerBound, contactSlot, entryAt, entryIndexOfId, fragmentAt } from './snapshot-reader';
 
@@ -217,14 +218,7 @@ export class AssetIndex {
 }
 
 /** The widget JSON object of one asset, keys in the order the widget expects; for changes coming from the API. */
-export function encodeAssetFragment(a: {
-  id: number;
-  hostname: string;
-  warranty_expiration_date: string | null;
-  status: string;
-  screenconnect_session_id: string | null;
-  pdq_device_id: string | null;
-}): string {
+export function encodeAssetFragment(a: WidgetAsset): string {
   return JSON.stringify({
     id: a.id,
     hostname: a.hostname,

@@ -6,6 +6,16 @@
  * They are separate ports because comlink's `expose` answers every message on its port, lean ones included.
  */
 
+/** One asset as the widget shows it: the contract's six fields, in this key order. */
+export interface WidgetAsset {
+  id: number;
+  hostname: string;
+  warranty_expiration_date: string | null;
+  status: string;
+  screenconnect_session_id: string | null;
+  pdq_device_id: string | null;
+}
+
 export type CacheState = 'cold' | 'warming' | 'ready' | 'degraded';
 
 /** Options the worker is started with (workerData). */

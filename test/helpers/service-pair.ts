@@ -4,6 +4,7 @@ import { startServiceProcess, type ServiceProcess } from '../../load-tests/lib/s
 import { createUserWithToken } from '../../src/services/auth-service';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { caller, type TestService } from './test-service';
+import type { WidgetAsset } from '../../src/cache/protocol';
 
 /** One compiled service process of a pair; `log` is where its output went, for a failing test to point at. */
 export interface PairInstance {
@@ -25,14 +26,7 @@ export interface ServicePair {
 
 /** The widget body the contract promises. */
 export interface WidgetBody {
-  assets: Array<{
-    id: number;
-    hostname: string;
-    warranty_expiration_date: string | null;
-    status: string;
-    screenconnect_session_id: string | null;
-    pdq_device_id: string | null;
-  }>;
+  assets: WidgetAsset[];
   contact_name: string | null;
   total_assets: number;
 }
