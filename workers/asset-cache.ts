@@ -58,7 +58,7 @@ export class AssetCache {
     this.feed = new ChangeFeed(
       { databaseUrl: options.databaseUrl, heartbeatMs: options.heartbeatMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, logger },
       {
-        change: (kind, id) => this.applier.add(kind, id),
+        change: (kind, id, version) => this.applier.add(kind, id, version),
         lost: () => {
           this.feedUp = false;
           this.losses++;

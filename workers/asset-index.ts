@@ -121,6 +121,17 @@ export class AssetIndex {
   }
 
   /**
+   * The newest version known for `id` (a removal counts), or -1 when the id is unknown. A notification for a
+   * version not newer than this needs no re-read: the writer's own instance has already applied its write.
+   */
+  versionOf(id: number): number {
+    const record = this.overrides.get(id);
+    if (record !== undefined) return record.version;
+    const index = entryIndexOfId(this.base, id);
+    return index < 0 ? -1 : this.base.versions[index]!;
+  }
+
+  /**
    * Applies one change unless its version is not newer than the one known for the id (overlay first, then
    * base): changes can arrive late or twice, and an older one must never overwrite a newer one.
    */

@@ -16,7 +16,9 @@ type AssetRow = [number, number, number, string, string, string, string];
  * row version, so an older read can never overwrite a newer one whatever the order.
  */
 export class ChangeApplier {
-  private readonly pending: Record<ChangeKind, Set<number>> = { asset: new Set(), ticket: new Set(), contact: new Set() };
+  /** Asset id → the newest version notified (Infinity: unknown, as for a delete; always re-read). */
+  private readonly pendingAssets = new Map<number, number>();
+  private readonly pending: Record<Exclude<ChangeKind, 'asset'>, Set<number>> = { ticket: new Set(), contact: new Set() };
   private running: Promise<void> | undefined;
   private scheduled = false;
   applied = 0;
@@ -29,8 +31,14 @@ export class ChangeApplier {
     private readonly logger: Logger,
   ) {}
 
-  add(kind: ChangeKind, id: number): void {
-    this.pending[kind].add(id);
+  /**
+   * Notes a changed row. An asset notified with a version the index already holds needs no re-read: on the
+   * instance that made the write, the write was applied before its response went out.
+   */
+  add(kind: ChangeKind, id: number, version = Infinity): void {
+    if (kind !== 'asset') this.pending[kind].add(id);
+    else if (this.index.versionOf(id) >= version) return;
+    else this.pendingAssets.set(id, Math.max(this.pendingAssets.get(id) ?? -1, version));
     this.schedule();
   }
 
@@ -48,19 +56,27 @@ export class ChangeApplier {
   }
 
   private hasPending(): boolean {
-    return this.pending.asset.size + this.pending.ticket.size + this.pending.contact.size > 0;
+    return this.pendingAssets.size + this.pending.ticket.size + this.pending.contact.size > 0;
   }
 
-  private take(kind: ChangeKind): number[] {
+  private take(kind: Exclude<ChangeKind, 'asset'>): number[] {
     const ids = [...this.pending[kind]];
     this.pending[kind].clear();
+    return ids;
+  }
+
+  /** Pending asset ids whose notified version the index does not hold yet (the write may have come in meanwhile). */
+  private takeAssets(): number[] {
+    const ids: number[] = [];
+    for (const [id, version] of this.pendingAssets) if (this.index.versionOf(id) < version) ids.push(id);
+    this.pendingAssets.clear();
     return ids;
   }
 
   private async drain(): Promise<void> {
     try {
       while (this.hasPending()) {
-        await this.readAssets(this.take('asset'));
+        await this.readAssets(this.takeAssets());
         await this.readTickets(this.take('ticket'));
         await this.readContacts(this.take('contact'));
         this.lastAppliedAt = Date.now();

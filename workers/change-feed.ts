@@ -15,7 +15,8 @@ export interface ChangeFeedOptions {
 }
 
 export interface ChangeFeedEvents {
-  change(kind: ChangeKind, id: number): void;
+  /** `version`: the asset row's version after an insert or update; absent for deletes and other kinds. */
+  change(kind: ChangeKind, id: number, version?: number): void;
   /** The connection is gone: changes may have been missed from now on. */
   lost(): void;
   /** LISTEN is in place again after a loss; the caller must resync whatever it missed. */
@@ -98,7 +99,7 @@ export class ChangeFeed {
   }
 
   private onNotification(payload: string | undefined): void {
-    let message: { t?: unknown; id?: unknown; n?: unknown };
+    let message: { t?: unknown; op?: unknown; id?: unknown; v?: unknown; n?: unknown };
     try {
       message = JSON.parse(payload ?? '');
     } catch {
@@ -113,7 +114,10 @@ export class ChangeFeed {
       return;
     }
     const kind = typeof message.t === 'string' ? KINDS[message.t] : undefined;
-    if (kind && Number.isInteger(message.id)) this.events.change(kind, message.id as number);
+    if (!kind || !Number.isInteger(message.id)) return;
+    // A delete carries the version the row had, which the cache may already know: it must always be re-read.
+    const version = kind === 'asset' && message.op !== 'd' && Number.isInteger(message.v) ? (message.v as number) : undefined;
+    this.events.change(kind, message.id as number, version);
   }
 
   /** Sends a heartbeat through the database to ourselves; silence past the timeout counts as a loss. */

@@ -102,12 +102,15 @@ describe('one change feed: every instance sees every write, whoever made it', ()
     expect(await expectSeenBy([pair.b], ticket)).toEqual({ assets: [], contact_name: contact.name, total_assets: 0 });
   });
 
-  it('shows an asset inserted and renamed in plain SQL on both instances', async () => {
+  it('shows an asset inserted, renamed and deleted in plain SQL on both instances', async () => {
     const { client, contact, ticket } = await owner();
     const id = await sqlAsset(client, contact.id);
     expect((await expectSeenBy([pair.a, pair.b], ticket)).assets.map((a) => a.id)).toEqual([id]);
     await pair.db.pool.query('UPDATE assets SET hostname = $2 WHERE id = $1', [id, `PLAIN-SQL-${id}`]);
     expect((await expectSeenBy([pair.a, pair.b], ticket)).assets[0]!.hostname).toBe(`PLAIN-SQL-${id}`);
+    // The delete's notification carries the version both caches already hold: it must not be taken as old news.
+    await pair.db.pool.query('DELETE FROM assets WHERE id = $1', [id]);
+    expect(await expectSeenBy([pair.a, pair.b], ticket)).toMatchObject({ assets: [], total_assets: 0 });
   });
 
   it('follows a contact rename and a ticket moving to another contact, or to none', async () => {

@@ -1,0 +1,95 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toCacheWrite } from '../../src/cache/cache-writes';
+import { assetsRepository } from '../../src/db/repositories/assets';
+import { createLogger } from '../../src/logger';
+import { AssetIndex } from '../../workers/asset-index';
+import { toAssetChange } from '../../workers/cache-write';
+import { ChangeApplier } from '../../workers/change-applier';
+import { Directory, DirectoryBuilder } from '../../workers/directory';
+import { SnapshotBuilder } from '../../workers/snapshot';
+import { assetBody, makeClient, makeContact } from '../helpers/factories';
+import { eventually } from '../helpers/service-pair';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
+
+/** A real pool that remembers the ids of every asset re-read it was asked for. */
+class RecordingPool extends pg.Pool {
+  assetReads: number[][] = [];
+  override query(...args: unknown[]): never {
+    const config = args[0] as { text?: string; values?: unknown[] };
+    if (typeof config === 'object' && config.text?.includes('FROM assets')) this.assetReads.push([...(config.values![0] as number[])]);
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
+
+describe('ChangeApplier: re-reads what changed, and only what the cache does not hold yet', () => {
+  let db: TestDatabase;
+  let pool: RecordingPool;
+  let index: AssetIndex;
+  let applier: ChangeApplier;
+  let owner: { client: number; contact: number };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new RecordingPool({ connectionString: db.url, max: 2 });
+    index = new AssetIndex(new SnapshotBuilder().finish());
+    applier = new ChangeApplier(pool, index, new Directory(new DirectoryBuilder().finish()), createLogger('silent'));
+    const client = (await makeClient(db.pool)).id;
+    owner = { client, contact: (await makeContact(db.pool, client)).id };
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  async function insertAsset(hostname: string) {
+    const values = assetBody(owner.client, owner.contact, { hostname });
+    return (await assetsRepository.insert(db.pool, values as Parameters<typeof assetsRepository.insert>[1]))!;
+  }
+  const hostnames = () => JSON.parse(index.widget(owner.contact, 10).assetsJson).map((a: { hostname: string }) => a.hostname);
+
+  it('skips a notification for a version the writer already applied, in the same drain that reads a new row', async () => {
+    const own = await insertAsset('OWN-WRITE');
+    // The instance that made the write applies it before answering; its own notification then follows.
+    index.apply(toAssetChange(toCacheWrite({ kind: 'saved', asset: own })));
+    const foreign = await insertAsset('OTHER-WRITER');
+    pool.assetReads = [];
+    applier.add('asset', own.id, Number(own.version));
+    applier.add('asset', foreign.id, Number(foreign.version));
+    await eventually(async () => expect(hostnames()).toContain('OTHER-WRITER'));
+    expect(pool.assetReads).toEqual([[foreign.id]]);
+    expect(hostnames()).toContain('OWN-WRITE');
+  });
+
+  it('skips it too when the notification came first and the write is applied before the re-read goes out', async () => {
+    const own = await insertAsset('OWN-LATE');
+    const foreign = await insertAsset('OTHER-LATE');
+    pool.assetReads = [];
+    applier.add('asset', own.id, Number(own.version));
+    index.apply(toAssetChange(toCacheWrite({ kind: 'saved', asset: own })));
+    applier.add('asset', foreign.id, Number(foreign.version));
+    await eventually(async () => expect(hostnames()).toContain('OTHER-LATE'));
+    expect(pool.assetReads).toEqual([[foreign.id]]);
+  });
+
+  it('re-reads a row notified with a newer version than the one held', async () => {
+    const asset = await insertAsset('BEFORE');
+    index.apply(toAssetChange(toCacheWrite({ kind: 'saved', asset })));
+    const { rows } = await db.pool.query<{ version: string }>(`UPDATE assets SET hostname = 'AFTER' WHERE id = $1 RETURNING version`, [asset.id]);
+    pool.assetReads = [];
+    applier.add('asset', asset.id, Number(rows[0]!.version));
+    await eventually(async () => expect(hostnames()).toContain('AFTER'));
+    expect(hostnames()).not.toContain('BEFORE');
+    expect(pool.assetReads).toEqual([[asset.id]]);
+  });
+
+  it('always re-reads a delete (it carries the version the cache already holds) and drops the row', async () => {
+    const asset = await insertAsset('DELETED-IN-SQL');
+    index.apply(toAssetChange(toCacheWrite({ kind: 'saved', asset })));
+    await db.pool.query('DELETE FROM assets WHERE id = $1', [asset.id]);
+    pool.assetReads = [];
+    applier.add('asset', asset.id);
+    await eventually(async () => expect(hostnames()).not.toContain('DELETED-IN-SQL'));
+    expect(pool.assetReads).toEqual([[asset.id]]);
+  });
+});
