@@ -26,6 +26,8 @@ describe('security headers and CORS', () => {
     expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
     const other = await open.call('/api/assets', { token: open.techToken, headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    // With CORS open the answer depends on the Origin, so a shared cache must key on it.
+    for (const res of [allowed, other]) expect(res.headers.get('vary')).toContain('Origin');
     const preflight = await open.call('/api/assets', { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'PUT' } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization');
