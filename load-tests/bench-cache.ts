@@ -9,16 +9,77 @@ import { datasetFor, ensureBenchDatabase, ticketIds } from './lib/bench-database
 import { pacedLoad } from './lib/paced-load';
 import { startServiceProcess } from './lib/service-process';
 
-const USAGE = 'usage: npm run bench:cache -- [--assets N[,N…]] [--rate R] [--duration S] [--fresh]';
+const USAGE = 'usage: npm run bench:cache -- [--assets N[,N…]] [--build thread|worker[,…]] [--rate R] [--duration S] [--fresh]';
+const BUILDS = ['thread', 'worker'] as const;
+type Build = (typeof BUILDS)[number];
+
+interface CacheStatsBody {
+  warm_duration_ms: number;
+  size: number;
+  heap_used_bytes: number;
+  snapshot_bytes: number;
+  hits: number;
+  misses: number;
+  build_in: Build;
+}
 
 /**
- * The cache benchmark (issue 3): for each dataset size, the warm-up time and the cache worker's memory per
- * asset, then widget latency at a fixed offered rate (open loop, after a 3 s warm-up round) while a full refresh
- * of that dataset runs a third of the way in.
+ * One service on `db`, its snapshots built where `build` says (CACHE_BUILD_THREAD): warm-up time and memory,
+ * then widget latency at a fixed offered rate (open loop, after a 3 s warm-up round) while a full refresh runs
+ * a third of the way in.
+ */
+async function measure(db: { url: string; token: string }, tickets: number[], build: Build, rate: number, duration: number, logFile: string) {
+  const started = Date.now();
+  const svc = await startServiceProcess({ databaseUrl: db.url, logFile, env: { CACHE_BUILD_THREAD: String(build === 'thread') } });
+  const startupMs = Date.now() - started;
+  const auth = { authorization: `Bearer ${db.token}` };
+  const stats = async () => (await (await fetch(`${svc.url}/api/assets/cache/stats`, { headers: auth })).json()) as CacheStatsBody;
+  try {
+    const warm = await stats();
+    if (warm.build_in !== build) throw new Error(`asked for builds in the ${build}, the service says ${warm.build_in}`);
+    const load = (durationSec: number) =>
+      pacedLoad({
+        url: svc.url,
+        rate,
+        durationSec,
+        headers: auth,
+        path: (i) => `/api/assets/widget/${tickets[(i * 7919) % tickets.length]}`,
+        checkBody: (body) => body.startsWith('{"assets":['),
+      });
+    await load(3);
+    let refresh: Promise<{ status: number; body: unknown }> | undefined;
+    const refreshTimer = setTimeout(() => {
+      refresh = fetch(`${svc.url}/api/assets/cache/refresh`, { method: 'POST', headers: auth }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    }, (duration * 1000) / 3);
+    const result = await load(duration);
+    clearTimeout(refreshTimer);
+    const refreshed = await refresh;
+    const after = await stats();
+    return {
+      build_in: build,
+      startup_to_ready_ms: startupMs,
+      warm_ms: warm.warm_duration_ms,
+      cached_assets: warm.size,
+      worker_heap_bytes: warm.heap_used_bytes,
+      snapshot_bytes: warm.snapshot_bytes,
+      refresh_during_load: refreshed,
+      refresh_hits_misses: { hits: after.hits, misses: after.misses },
+      widget_at_fixed_rate_during_refresh: result,
+    };
+  } finally {
+    await svc.stop();
+  }
+}
+
+/**
+ * The cache benchmark (issue 3): for each dataset size and each place a snapshot can be built (a piscina
+ * thread, or the cache worker itself), one after the other in the same run.
  */
 async function main() {
-  const flags = parseFlags({ assets: 'string', rate: 'int', duration: 'int', fresh: 'bool' }, USAGE);
+  const flags = parseFlags({ assets: 'string', build: 'string', rate: 'int', duration: 'int', fresh: 'bool' }, USAGE);
   const sizes = (flags.assets ?? '100000,1000000').split(',').map(Number);
+  const builds = (flags.build ?? 'thread').split(',') as Build[];
+  if (builds.some((b) => !BUILDS.includes(b))) throw new Error(USAGE);
   const rate = flags.rate ?? 300;
   const duration = flags.duration ?? 20;
   const config = loadConfig();
@@ -33,52 +94,16 @@ async function main() {
       const dataset = datasetFor(assets);
       const db = await ensureBenchDatabase(server.url, dataset, flags.fresh === true);
       const tickets = await ticketIds(db.url);
-      const started = Date.now();
-      const svc = await startServiceProcess({ databaseUrl: db.url, logFile: path.join(resultsDir, `bench-cache-${stamp}-${assets}.log`) });
-      const startupMs = Date.now() - started;
-      const auth = { authorization: `Bearer ${db.token}` };
-      const stats = (await (await fetch(`${svc.url}/api/assets/cache/stats`, { headers: auth })).json()) as {
-        warm_duration_ms: number; size: number; heap_used_bytes: number; snapshot_bytes: number;
-      };
-
-      const load = (durationSec: number) =>
-        pacedLoad({
-          url: svc.url,
-          rate,
-          durationSec,
-          headers: auth,
-          path: (i) => `/api/assets/widget/${tickets[(i * 7919) % tickets.length]}`,
-          checkBody: (body) => body.startsWith('{"assets":['),
-        });
-      await load(3);
-      let refresh: Promise<{ status: number; body: unknown }> | undefined;
-      const refreshTimer = setTimeout(() => {
-        refresh = fetch(`${svc.url}/api/assets/cache/refresh`, { method: 'POST', headers: auth }).then(async (r) => ({ status: r.status, body: await r.json() }));
-      }, (duration * 1000) / 3);
-      const result = await load(duration);
-      clearTimeout(refreshTimer);
-      const refreshed = await refresh;
-      const after = (await (await fetch(`${svc.url}/api/assets/cache/stats`, { headers: auth })).json()) as { hits: number; misses: number };
-      await svc.stop();
-      runs.push({
-        assets,
-        dataset,
-        seed_ms: db.seededMs,
-        startup_to_ready_ms: startupMs,
-        warm_ms: stats.warm_duration_ms,
-        cached_assets: stats.size,
-        worker_heap_bytes: stats.heap_used_bytes,
-        snapshot_bytes: stats.snapshot_bytes,
-        refresh_during_load: refreshed,
-        refresh_hits_misses: { hits: after.hits, misses: after.misses },
-        widget_at_fixed_rate_during_refresh: result,
-      });
-      process.stderr.write(`${JSON.stringify(runs[runs.length - 1])}\n`);
+      for (const build of builds) {
+        const logFile = path.join(resultsDir, `bench-cache-${stamp}-${assets}-${build}.log`);
+        runs.push({ assets, dataset, seed_ms: db.seededMs, ...(await measure(db, tickets, build, rate, duration, logFile)) });
+        process.stderr.write(`${JSON.stringify(runs[runs.length - 1])}\n`);
+      }
     }
   } finally {
     await server.stop();
   }
-  const [small, large] = runs;
+  const [small, large] = runs.filter((r) => r.build_in === builds[0]);
   const perAsset =
     small && large
       ? Math.round(

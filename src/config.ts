@@ -36,6 +36,7 @@ const schema = z.object({
   CACHE_CALL_TIMEOUT_MS: intIn(10, 60_000).default(5_000),
   CACHE_WARM_TIMEOUT_MS: intIn(100, 600_000).default(60_000),
   CACHE_BUILD_BATCH_ROWS: intIn(100, 100_000).default(5_000),
+  CACHE_BUILD_THREAD: flag.default(true),
   CACHE_SLOW_LOOKUP_MS: intIn(1, 10_000).default(10),
   CACHE_WORKER_MAX_HEAP_MB: intIn(0, 65_536).default(512),
   CACHE_FEED_HEARTBEAT_MS: intIn(100, 600_000).default(2_000),

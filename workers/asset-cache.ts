@@ -4,7 +4,7 @@ import Piscina from 'piscina';
 import type { CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerStats } from '../src/cache/protocol';
 import { safeError, type Logger } from '../src/logger';
 import { AssetIndex } from './asset-index';
-import type { BuildTaskInput, BuildTaskOutput } from './build-snapshot.task';
+import { packSnapshot, type BuildTaskInput, type BuildTaskOutput } from './build-snapshot.task';
 import { ChangeApplier } from './change-applier';
 import { ChangeFeed } from './change-feed';
 import { toAssetChange } from './cache-write';
@@ -19,15 +19,16 @@ const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.b
 
 /**
  * The cache the worker owns: the asset index and the ticket/contact directory, kept true by the change feed,
- * with their state and refresh policy. Snapshots are built in a piscina thread and swapped in whole (double
- * buffering): until a build completes, lookups are answered from the previous snapshot plus the changes
- * applied since, never from a half-built one. The cache answers only while it is `ready`: warm, listening,
+ * with their state and refresh policy. Snapshots are built in a piscina thread (or in this worker, with
+ * CACHE_BUILD_THREAD=false) and swapped in whole (double buffering): until a build completes, lookups are
+ * answered from the previous snapshot plus the changes applied since, never from a half-built one. The cache answers only while it is `ready`: warm, listening,
  * and resynced after any loss of the feed; otherwise lookups get null and the front asks SQL.
  */
 export class AssetCache {
   private readonly index = new AssetIndex(emptySnapshot());
   private readonly directory = new Directory(emptyDirectory());
-  private readonly builder: Piscina;
+  /** Absent when snapshots are built in this worker (CACHE_BUILD_THREAD=false). */
+  private readonly builder: Piscina | undefined;
   private readonly reader: pg.Pool;
   private readonly feed: ChangeFeed;
   private readonly applier: ChangeApplier;
@@ -51,7 +52,9 @@ export class AssetCache {
     private readonly onState: (state: CacheState) => void,
   ) {
     // One stateless build thread, started on demand and let go when idle: a build is rare and heavy.
-    this.builder = new Piscina({ filename: options.buildTaskFile, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' });
+    this.builder = options.buildThread
+      ? new Piscina({ filename: options.buildTaskFile, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' })
+      : undefined;
     this.reader = new pg.Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'asset-cache-reader' });
     this.reader.on('error', (err) => logger.warn({ err: safeError(err), event: 'feed.reader_error' }, 'cache reader connection failed'));
     this.applier = new ChangeApplier(this.reader, this.index, this.directory, logger);
@@ -146,7 +149,7 @@ export class AssetCache {
     const directoryEpoch = this.directory.beginEpoch();
     try {
       const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, batchRows: this.options.batchRows };
-      const built = (await this.builder.run(input)) as BuildTaskOutput;
+      const built = this.builder ? ((await this.builder.run(input)) as BuildTaskOutput) : await packSnapshot(input);
       this.index.rebase(built.assets, assetEpoch);
       const recheck = this.directory.rebase(built.directory, directoryEpoch);
       for (const id of recheck.tickets) this.applier.add('ticket', id);
@@ -161,7 +164,7 @@ export class AssetCache {
       this.retryDelay = RETRY_MIN_MS;
       this.updateState();
       const result = { assets: this.index.size, contacts: this.index.contacts, durationMs };
-      this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs }, 'asset cache warmed');
+      this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs, build_in: this.buildIn }, 'asset cache warmed');
       return result;
     } catch (err) {
       this.counters.refreshFailures++;
@@ -190,6 +193,10 @@ export class AssetCache {
     this.onState(state);
   }
 
+  private get buildIn(): WorkerStats['build_in'] {
+    return this.builder ? 'thread' : 'worker';
+  }
+
   stats(): WorkerStats {
     // This isolate's heap, not the process's: the main thread's memory is not the cache's.
     const heap = v8.getHeapStatistics();
@@ -214,13 +221,14 @@ export class AssetCache {
       last_change_at: this.applier.lastAppliedAt ? new Date(this.applier.lastAppliedAt).toISOString() : null,
       heap_used_bytes: heap.used_heap_size,
       snapshot_bytes: this.snapshotBytes,
+      build_in: this.buildIn,
     };
   }
 
   async close(): Promise<void> {
     clearTimeout(this.retryTimer);
     await this.feed.stop();
-    await this.builder.destroy();
+    await this.builder?.destroy();
     await this.reader.end();
   }
 }

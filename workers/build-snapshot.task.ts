@@ -38,14 +38,12 @@ async function stream<R extends unknown[]>(client: pg.Client, sql: string, batch
 }
 
 /**
- * Piscina task: streams active assets, tickets and contact names through cursors inside one REPEATABLE READ
- * transaction (so the three agree with each other) and packs them. The result travels back as a transfer of
- * its buffers, so the cache worker receives it at ~0 cost.
+ * Streams active assets, tickets and contact names through cursors inside one REPEATABLE READ transaction (so
+ * the three agree with each other) and packs them.
  */
-export default async function buildSnapshot(input: BuildTaskInput): Promise<unknown> {
+export async function packSnapshot(input: BuildTaskInput): Promise<BuildTaskOutput> {
   const client = new pg.Client({ connectionString: input.databaseUrl, application_name: 'asset-cache-build' });
   await client.connect();
-  let output: BuildTaskOutput;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const assets = new SnapshotBuilder();
@@ -56,10 +54,15 @@ export default async function buildSnapshot(input: BuildTaskInput): Promise<unkn
     await stream<[number, number | null]>(client, TICKETS_SQL, input.batchRows, ([id, contactId]) => directory.addTicket(id, contactId));
     await stream<[number, string]>(client, CONTACTS_SQL, input.batchRows, ([id, name]) => directory.addContact(id, name));
     await client.query('COMMIT');
-    output = { assets: assets.finish(), directory: directory.finish() };
+    return { assets: assets.finish(), directory: directory.finish() };
   } finally {
     await client.end();
   }
+}
+
+/** Piscina task: the packed snapshot travels back as a transfer of its buffers, received at ~0 cost. */
+export default async function buildSnapshot(input: BuildTaskInput): Promise<unknown> {
+  const output = await packSnapshot(input);
   return move({
     get [transferableSymbol]() {
       return [...snapshotTransferList(output.assets), ...directoryTransferList(output.directory)];

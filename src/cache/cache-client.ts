@@ -56,6 +56,7 @@ const NO_WORKER_STATS: WorkerStats = {
   last_change_at: null,
   heap_used_bytes: 0,
   snapshot_bytes: 0,
+  build_in: 'thread',
 };
 
 const RESTART_MIN_MS = 200;

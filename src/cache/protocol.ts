@@ -25,6 +25,8 @@ export interface CacheWorkerOptions {
   slowLookupMs: number;
   /** Path of the compiled snapshot build task, run in a piscina thread. */
   buildTaskFile: string;
+  /** Build snapshots in that thread (true) or in the cache worker itself, which then answers lookups late. */
+  buildThread: boolean;
   /** Rows per cursor read while building a snapshot. */
   batchRows: number;
   /** How often the change feed checks its LISTEN connection with a notification to itself. */
@@ -85,6 +87,8 @@ export interface WorkerStats {
   heap_used_bytes: number;
   /** The packed snapshot's typed arrays, held outside the JS heap. */
   snapshot_bytes: number;
+  /** Where snapshots are built: a piscina `thread`, or the cache `worker` itself (CACHE_BUILD_THREAD=false). */
+  build_in: 'thread' | 'worker';
 }
 
 /** The control-plane API the worker exposes through comlink. */

@@ -19,12 +19,15 @@ async function expectedWidget(t: TestService, ticketId: number) {
   return { assets: assets.rows.slice(0, 2), contact_name: ticket.name, total_assets: assets.rowCount };
 }
 
-describe('widget answers equal SQL truth on a seeded dataset', () => {
+describe.each([
+  { buildThread: 'true', buildIn: 'thread' },
+  { buildThread: 'false', buildIn: 'worker' },
+])('widget answers equal SQL truth on a seeded dataset (CACHE_BUILD_THREAD=$buildThread)', ({ buildThread, buildIn }) => {
   let t: TestService;
   let ticketCount: number;
 
   beforeAll(async () => {
-    t = await startTestService({}, async (db) => {
+    t = await startTestService({ CACHE_BUILD_THREAD: buildThread }, async (db) => {
       const client = await db.pool.connect();
       try {
         await seedDatabase(client, { contacts: 400, tickets: 600, assets: 2_500 });
@@ -36,7 +39,7 @@ describe('widget answers equal SQL truth on a seeded dataset', () => {
   });
   afterAll(() => t.stop());
 
-  it('for 300 random tickets, straight after warm-up and again after random writes', async () => {
+  it('for 450 random tickets: after warm-up, after random writes, and after a full refresh', async () => {
     const random = prng(7);
     const check = async () => {
       for (let i = 0; i < 150; i++) {
@@ -61,7 +64,9 @@ describe('widget answers equal SQL truth on a seeded dataset', () => {
       expect(res.status).toBe(200);
     }
     await check();
+    expect((await t.call('/api/assets/cache/refresh', { method: 'POST', token: t.adminToken })).status).toBe(200);
+    await check();
     const stats = (await t.call('/api/assets/cache/stats', { token: t.techToken })).body;
-    expect(stats.misses).toBe(0);
+    expect(stats).toMatchObject({ misses: 0, refreshes: 2, build_in: buildIn });
   });
 });
