@@ -21,8 +21,9 @@ const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.b
  * The cache the worker owns: the asset index and the ticket/contact directory, kept true by the change feed,
  * with their state and refresh policy. Snapshots are built in a piscina thread (or in this worker, with
  * CACHE_BUILD_THREAD=false) and swapped in whole (double buffering): until a build completes, lookups are
- * answered from the previous snapshot plus the changes applied since, never from a half-built one. The cache answers only while it is `ready`: warm, listening,
- * and resynced after any loss of the feed; otherwise lookups get null and the front asks SQL.
+ * answered from the previous snapshot plus the changes applied since, never from a half-built one. The cache
+ * answers only while it is `ready`: warm, listening, and resynced after any loss of the feed; otherwise
+ * lookups get null and the front asks SQL.
  */
 export class AssetCache {
   private readonly index = new AssetIndex(emptySnapshot());

@@ -35,7 +35,7 @@ export interface CacheStats extends WorkerStats {
   worker_available: boolean;
 }
 
-const NO_WORKER_STATS: WorkerStats = {
+const NO_WORKER_STATS: Omit<WorkerStats, 'build_in'> = {
   state: 'cold',
   hits: 0,
   empty: 0,
@@ -56,7 +56,6 @@ const NO_WORKER_STATS: WorkerStats = {
   last_change_at: null,
   heap_used_bytes: 0,
   snapshot_bytes: 0,
-  build_in: 'thread',
 };
 
 const RESTART_MIN_MS = 200;
@@ -78,11 +77,12 @@ export class CacheClient extends EventEmitter {
   private restartTimer: NodeJS.Timeout | undefined;
   private misses = 0;
   private restarts = 0;
-  private lastWorkerStats = NO_WORKER_STATS;
+  private lastWorkerStats: WorkerStats;
 
   constructor(private readonly options: CacheClientOptions) {
     super();
     this.lookups = new LookupChannel(options.lookupTimeoutMs, options.lookupTimer);
+    this.lastWorkerStats = { ...NO_WORKER_STATS, build_in: options.worker.buildThread ? 'thread' : 'worker' };
   }
 
   get state(): CacheState {
