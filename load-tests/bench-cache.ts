@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CacheStats } from '../src/cache/cache-client';
 import { loadConfig } from '../src/config';
 import { resolveDatabase } from '../src/db/resolve-database';
 import { createLogger } from '../src/logger';
 import { projectPath } from '../src/paths';
 import { parseFlags } from './lib/args';
-import { datasetFor, ensureBenchDatabase, ticketIds } from './lib/bench-database';
+import { datasetFor, ensureBenchDatabase, ticketIds, type BenchDataset } from './lib/bench-database';
 import { pacedLoad } from './lib/paced-load';
 import { startServiceProcess } from './lib/service-process';
 
@@ -13,15 +14,7 @@ const USAGE = 'usage: npm run bench:cache -- [--assets N[,N…]] [--build thread
 const BUILDS = ['thread', 'worker'] as const;
 type Build = (typeof BUILDS)[number];
 
-interface CacheStatsBody {
-  warm_duration_ms: number;
-  size: number;
-  heap_used_bytes: number;
-  snapshot_bytes: number;
-  hits: number;
-  misses: number;
-  build_in: Build;
-}
+type CacheStatsBody = Pick<CacheStats, 'warm_duration_ms' | 'size' | 'heap_used_bytes' | 'snapshot_bytes' | 'hits' | 'misses' | 'build_in'>;
 
 /**
  * One service on `db`, its snapshots built where `build` says (CACHE_BUILD_THREAD): warm-up time and memory,
@@ -79,7 +72,10 @@ async function main() {
   const flags = parseFlags({ assets: 'string', build: 'string', rate: 'int', duration: 'int', fresh: 'bool' }, USAGE);
   const sizes = (flags.assets ?? '100000,1000000').split(',').map(Number);
   const builds = (flags.build ?? 'thread').split(',') as Build[];
-  if (builds.some((b) => !BUILDS.includes(b))) throw new Error(USAGE);
+  if (builds.some((b) => !BUILDS.includes(b))) {
+    process.stderr.write(`--build takes thread and/or worker\n${USAGE}\n`);
+    process.exit(2);
+  }
   const rate = flags.rate ?? 300;
   const duration = flags.duration ?? 20;
   const config = loadConfig();
@@ -88,14 +84,14 @@ async function main() {
   const resultsDir = projectPath('load-tests', 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const runs = [];
+  const runs: Array<{ assets: number; dataset: BenchDataset; seed_ms: number | null } & Awaited<ReturnType<typeof measure>>> = [];
   try {
     for (const assets of sizes) {
       const dataset = datasetFor(assets);
       const db = await ensureBenchDatabase(server.url, dataset, flags.fresh === true);
       const tickets = await ticketIds(db.url);
-      for (const build of builds) {
-        const logFile = path.join(resultsDir, `bench-cache-${stamp}-${assets}-${build}.log`);
+      for (const [i, build] of builds.entries()) {
+        const logFile = path.join(resultsDir, `bench-cache-${stamp}-${assets}-${i + 1}-${build}.log`);
         runs.push({ assets, dataset, seed_ms: db.seededMs, ...(await measure(db, tickets, build, rate, duration, logFile)) });
         process.stderr.write(`${JSON.stringify(runs[runs.length - 1])}\n`);
       }
@@ -103,7 +99,9 @@ async function main() {
   } finally {
     await server.stop();
   }
-  const [small, large] = runs.filter((r) => r.build_in === builds[0]);
+  // Memory per asset between the first two sizes, from the first run of each with the first build asked for.
+  const firstRun = (assets: number | undefined) => runs.find((r) => r.assets === assets && r.build_in === builds[0]);
+  const [small, large] = [firstRun(sizes[0]), firstRun(sizes[1])];
   const perAsset =
     small && large
       ? Math.round(
