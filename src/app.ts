@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { LoginLimiter } from './auth/login-limiter';
 import type { Logger } from './logger';
 import type { AppState } from './http/context';
+import { apiNotFound } from './http/middleware/api-not-found';
 import { authenticate } from './http/middleware/authenticate';
 import { cors } from './http/middleware/cors';
 import { errorHandler } from './http/middleware/error-handler';
@@ -49,17 +50,25 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>();
   app.silent = true;
+  // Koa reports here what happens outside the middleware chain (a failing response stream, a socket error).
+  // After the headers went out it is usually a client that hung up mid-answer: a warning, not an error.
+  app.on('error', (err: Error & { headerSent?: boolean }) => {
+    const level = err.headerSent ? 'warn' : 'error';
+    deps.logger[level]({ err, event: 'http.koa_error' }, 'HTTP error outside the middleware chain');
+  });
   app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
-  app.use(securityHeaders());
+  app.use(securityHeaders({ hsts: deps.secureCookies }));
   app.use(cors(deps.corsOrigins));
   app.use(errorHandler());
   // The demo pages and the <asset-widget> component (web/widget/asset-widget.js → /widget/asset-widget.js).
   app.use(staticFiles(projectPath('web')));
 
-  const bench = deps.benchRoutes ? benchRoutes(deps.widget) : undefined;
+  const auth = authenticate(deps.auth);
+  const bench = deps.benchRoutes ? benchRoutes(deps.widget, auth) : undefined;
+  // Each protected router carries `authenticate` as its own first layer (routes/router.ts); no prefix check.
   const routers = [
-    ...(bench ? [bench.open] : []),
+    ...(bench ? [bench.open, bench.authenticated] : []),
     healthRoutes(deps.readiness, deps.metrics),
     authRoutes({
       auth: deps.auth,
@@ -68,20 +77,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       sessionTtlHours: deps.sessionTtlHours,
       secureCookies: deps.secureCookies,
     }),
+    widgetRoutes(deps.widget, deps.cache, auth),
+    assetRoutes(deps.assets, deps.bodyLimit, auth),
+    ticketRoutes(deps.tickets, auth),
+    uiRoutes(deps.linkTemplates, auth),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
-
-  // Everything else under /api needs credentials; authenticate runs before the route is even matched so an
-  // unauthenticated caller learns nothing about which ids or routes exist.
-  const protectedRouters = [
-    widgetRoutes(deps.widget, deps.cache),
-    assetRoutes(deps.assets, deps.bodyLimit),
-    ticketRoutes(deps.tickets),
-    uiRoutes(deps.linkTemplates),
-    ...(bench ? [bench.authenticated] : []),
-  ];
-  const auth = authenticate(deps.auth);
-  app.use(async (ctx, next) => (ctx.path.startsWith('/api/') ? auth(ctx, next) : next()));
-  for (const router of protectedRouters) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+  app.use(apiNotFound(auth));
   return app;
 }

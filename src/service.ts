@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
 import type pg from 'pg';
 import { createApp } from './app';
 import { LoginLimiter } from './auth/login-limiter';
@@ -8,12 +9,12 @@ import { toCacheWrite } from './cache/cache-writes';
 import type { LookupTimer } from './cache/lookup-channel';
 import { LOOKUP_TICKET } from './cache/protocol';
 import { Metrics } from './metrics';
+import type { AppState } from './http/context';
 import type { Config } from './config';
 import { ensureDemoData } from './db/demo-data';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { resolveDatabase, type ResolvedDatabase } from './db/resolve-database';
-import { parseByteSize } from './http/middleware/json-body';
 import type { Logger } from './logger';
 import { projectPath } from './paths';
 import { AssetService } from './services/asset-service';
@@ -27,6 +28,8 @@ export interface RunningService {
   database: ResolvedDatabase;
   pool: pg.Pool;
   cache: CacheClient;
+  /** The Koa app behind the listener: its routers are what the route-guard test walks. */
+  app: Koa<AppState>;
   /** Set for the embedded quick start: whether demo data was loaded now, and a fresh admin token. */
   demo?: { seeded: boolean; adminToken: string };
   /** Ordered shutdown: stop accepting, drain in-flight requests, close pools, stop an embedded database. */
@@ -87,7 +90,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       tickets: new TicketService(pool),
       linkTemplates: { screenconnect: config.SCREENCONNECT_URL_TEMPLATE ?? null, pdq: config.PDQ_URL_TEMPLATE ?? null },
       cache,
-      bodyLimit: parseByteSize(config.BODY_LIMIT),
+      bodyLimit: config.BODY_LIMIT,
       sessionTtlHours: config.SESSION_TTL_HOURS,
       secureCookies: config.COOKIE_SECURE,
       benchRoutes: config.BENCH_ROUTES,
@@ -105,10 +108,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       },
     });
     const handler = app.callback();
-    const server = http.createServer((req, res) => {
-      if (shuttingDown) res.setHeader('Connection', 'close');
-      void handler(req, res);
-    });
+    const server = http.createServer(
+      // Node checks request and header deadlines on this interval (30 s by default), which would double them.
+      { requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS, headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
+      (req, res) => {
+        if (shuttingDown) res.setHeader('Connection', 'close');
+        void handler(req, res);
+      },
+    );
+    server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
@@ -133,7 +141,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await pool.end();
       await database.stop();
     };
-    return { url, database, pool, cache, demo, stop };
+    return { url, database, pool, cache, app, demo, stop };
   } catch (err) {
     await cacheToStop?.stop().catch(() => undefined);
     await pool.end().catch(() => undefined);

@@ -8,6 +8,21 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * What a guard enforces, readable from the routers themselves, so a test can walk every registered route and
+ * check its rule without a hand-kept list that drifts from the code.
+ */
+export interface RoutePolicy {
+  authenticated?: true;
+  roles?: readonly Role[];
+}
+
+export type GuardMiddleware = AppMiddleware & { policy: RoutePolicy };
+
+function withPolicy(middleware: AppMiddleware, policy: RoutePolicy): GuardMiddleware {
+  return Object.assign(middleware, { policy });
+}
+
+/**
  * A browser attaches the session cookie to requests other pages start, so a cookie-authenticated change must
  * show that one of our own pages sent it. Browsers set `Sec-Fetch-Site` and `Origin` themselves and page
  * scripts cannot forge either. `Sec-Fetch-Site` is checked first because it still holds behind a
@@ -27,7 +42,10 @@ function fromOwnPage(ctx: AppContext): boolean {
  * bearer tokens are never sent by a browser on its own, so they need no such check.
  */
 export function authenticate(auth: AuthService): AppMiddleware {
-  return async (ctx, next) => {
+  const middleware: AppMiddleware = async (ctx, next) => {
+    // What a credential unlocks is for its holder only: no shared or browser cache may keep it. A route that
+    // supports revalidation sets its own Cache-Control after this.
+    ctx.set('Cache-Control', 'no-store');
     const header = ctx.get('authorization');
     if (header) {
       const token = BEARER.exec(header)?.[1];
@@ -45,14 +63,16 @@ export function authenticate(auth: AuthService): AppMiddleware {
     ctx.state.authMethod = 'session';
     return next();
   };
+  return withPolicy(middleware, { authenticated: true });
 }
 
 /** Lets the request through only for the given roles; 403 otherwise. */
 export function requireRole(...roles: Role[]): AppMiddleware {
-  return async (ctx, next) => {
+  const middleware: AppMiddleware = async (ctx, next) => {
     if (!ctx.state.principal || !roles.includes(ctx.state.principal.role)) {
       throw new AppError('FORBIDDEN', `This action requires the ${roles.join(' or ')} role`);
     }
     return next();
   };
+  return withPolicy(middleware, { roles });
 }

@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { z } from 'zod';
 import type { LoginLimiter } from '../../auth/login-limiter';
 import { AppError } from '../../errors';
@@ -7,6 +7,7 @@ import type { AppState } from '../context';
 import { SESSION_COOKIE } from '../middleware/authenticate';
 import { jsonBody } from '../middleware/json-body';
 import { parseOrThrow } from '../middleware/validate';
+import { openRouter } from './router';
 
 const loginBody = z.strictObject({
   email: z.email().max(255),
@@ -23,7 +24,7 @@ export interface AuthRoutesOptions {
 
 /** Browser sign-in: an HttpOnly, SameSite=Lax session cookie; API clients use bearer tokens instead. */
 export function authRoutes(options: AuthRoutesOptions): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/auth' });
+  const router = openRouter('/api/auth');
 
   router.post('/login', jsonBody(options.bodyLimit), async (ctx) => {
     const { email, password } = parseOrThrow(loginBody, ctx.state.body);

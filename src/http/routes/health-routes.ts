@@ -1,6 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Metrics } from '../../metrics';
 import type { AppState } from '../context';
+import { openRouter } from './router';
 
 export interface Readiness {
   /** Null when ready; otherwise a short reason an operator can act on. */
@@ -9,7 +10,7 @@ export interface Readiness {
 
 /** Probes for PM2, load balancers and Kubernetes-style checks, and the Prometheus scrape; no auth. */
 export function healthRoutes(readiness: Readiness, metrics: Metrics): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = openRouter();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

@@ -1,8 +1,9 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { z } from 'zod';
 import type { TicketService } from '../../services/ticket-service';
-import type { AppState } from '../context';
+import type { AppMiddleware, AppState } from '../context';
 import { parseOrThrow } from '../middleware/validate';
+import { protectedRouter } from './router';
 
 const DEFAULT_LIMIT = 20;
 
@@ -15,9 +16,9 @@ const recentTicketsQuery = z.strictObject({
     .optional(),
 });
 
-/** The recent-tickets list behind the demo pages. Mounted behind `authenticate`. */
-export function ticketRoutes(tickets: TicketService): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/tickets' });
+/** The recent-tickets list behind the demo pages; requires credentials. */
+export function ticketRoutes(tickets: TicketService, auth: AppMiddleware): Router<AppState> {
+  const router = protectedRouter('/api/tickets', auth);
 
   router.get('/', async (ctx) => {
     const { limit } = parseOrThrow(recentTicketsQuery, ctx.query);

@@ -1,5 +1,6 @@
-import Router from '@koa/router';
-import type { AppState } from '../context';
+import type Router from '@koa/router';
+import type { AppMiddleware, AppState } from '../context';
+import { protectedRouter } from './router';
 
 /** URL templates for the widget's links, `{id}` standing for the asset's id; null: the widget shows no link. */
 export interface LinkTemplates {
@@ -9,10 +10,10 @@ export interface LinkTemplates {
 
 /**
  * Settings the <asset-widget> component reads at run time, so the pages that embed it need not know them.
- * Mounted behind `authenticate`: the templates name internal hosts.
+ * Requires credentials: the templates name internal hosts.
  */
-export function uiRoutes(links: LinkTemplates): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/ui' });
+export function uiRoutes(links: LinkTemplates, auth: AppMiddleware): Router<AppState> {
+  const router = protectedRouter('/api/ui', auth);
   router.get('/config', (ctx) => {
     ctx.body = { screenconnect_url_template: links.screenconnect, pdq_url_template: links.pdq };
   });

@@ -1,17 +1,18 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { z } from 'zod';
 import type { CacheClient } from '../../cache/cache-client';
 import type { WidgetService } from '../../services/widget-service';
-import type { AppState } from '../context';
+import type { AppMiddleware, AppState } from '../context';
 import { requireRole } from '../middleware/authenticate';
 import { parseOrThrow } from '../middleware/validate';
 import { idString } from './assets/schema';
+import { protectedRouter } from './router';
 
 const widgetParams = z.object({ ticketId: idString });
 
 /** The ticket widget and the cache's operator endpoints (story 15.6). */
-export function widgetRoutes(widget: WidgetService, cache: CacheClient): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/assets' });
+export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: AppMiddleware): Router<AppState> {
+  const router = protectedRouter('/api/assets', auth);
 
   router.get('/widget/:ticketId', async (ctx) => {
     const { ticketId } = parseOrThrow(widgetParams, ctx.params);

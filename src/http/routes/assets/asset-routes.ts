@@ -1,14 +1,15 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { AssetService } from '../../../services/asset-service';
-import type { AppState } from '../../context';
+import type { AppMiddleware, AppState } from '../../context';
 import { requireRole } from '../../middleware/authenticate';
 import { jsonBody } from '../../middleware/json-body';
 import { parseOrThrow } from '../../middleware/validate';
+import { protectedRouter } from '../router';
 import { assetIdParams, createAssetBody, listAssetsQuery, updateAssetBody } from './schema';
 
-/** Asset CRUD (story 15.2). Mounted behind `authenticate`; handlers only validate, call the service and answer. */
-export function assetRoutes(assets: AssetService, bodyLimit: number): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/assets' });
+/** Asset CRUD (story 15.2). Every route requires credentials; handlers only validate, call the service and answer. */
+export function assetRoutes(assets: AssetService, bodyLimit: number, auth: AppMiddleware): Router<AppState> {
+  const router = protectedRouter('/api/assets', auth);
   const body = jsonBody(bodyLimit);
 
   router.get('/', async (ctx) => {
