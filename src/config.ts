@@ -20,6 +20,14 @@ const linkTemplate = z
   .refine((s) => s.includes('{id}'), { message: 'must contain {id}', abort: true })
   .refine(isHttpUrl, 'must be an http:// or https:// URL');
 
+const BYTE_SIZE = /^(\d+)(b|kb|mb)$/i;
+const BYTE_UNITS = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
+
+function parseByteSize(text: string): number {
+  const [, amount, unit] = BYTE_SIZE.exec(text)!;
+  return Number(amount) * BYTE_UNITS[unit!.toLowerCase() as keyof typeof BYTE_UNITS];
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z
@@ -57,11 +65,23 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_ADDRESS: intIn(1, 100_000).default(30),
   LOGIN_WINDOW_SECONDS: intIn(1, 86_400).default(900),
   COOKIE_SECURE: flag.default(false),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb, 512kb or 1000b').default('1mb'),
+  /** Bytes, written like `1mb`, `512kb` or `1000b`. */
+  BODY_LIMIT: z
+    .string()
+    .regex(BYTE_SIZE, 'must look like 1mb, 512kb or 1000b')
+    .default('1mb')
+    .transform(parseByteSize),
+  // Deliberate socket bounds: without them a slow client holds a socket for Node's 300 s request timeout.
+  HTTP_REQUEST_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: intIn(1_000, 600_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: intIn(100, 600_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
   SHUTDOWN_GRACE_MS: intIn(0, 60_000).default(5_500),
   SCREENCONNECT_URL_TEMPLATE: linkTemplate.optional(),
   PDQ_URL_TEMPLATE: linkTemplate.optional(),
+}).refine((c) => c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS, {
+  message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+  path: ['HTTP_HEADERS_TIMEOUT_MS'],
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

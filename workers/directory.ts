@@ -1,15 +1,27 @@
 /**
- * What the widget needs from `tickets` and `contacts`, so a cached ticket costs no SQL: ticket → contact as
- * one Int32Array indexed by ticket id (4 B per id up to the highest ticket id), and each contact's name as
- * ready-made JSON text in one UTF-8 buffer. Like the asset snapshot, it is built in the piscina thread,
- * transferred whole, and changes are layered on top until the next build replaces it.
+ * What the widget needs from `tickets` and `contacts`, so a cached ticket costs no SQL: ticket → contact, and
+ * each contact's name as ready-made JSON text in one UTF-8 buffer. Like the asset snapshot, it is built in the
+ * piscina thread, transferred whole, and changes are layered on top until the next build replaces it.
+ *
+ * Tickets are held densely (one Int32 per id up to the highest id: 4 B per id, one array read per lookup)
+ * while ids are dense, and as sorted (id, contact) pairs with a binary search (8 B per ticket) once they
+ * are not: memory then follows the number of tickets, so a single ticket id near 2^31 cannot cost 8 GiB.
  */
+import { ascending, sortedPermutation } from './radix-sort';
 
 /** ticketContacts value for an id that is not a ticket. 0 means "a ticket without a contact". */
 export const NO_TICKET = -1;
 
+/** Dense while the highest id is at most this many times the ticket count (where dense is no bigger than sparse). */
+const DENSE_MAX_SPREAD = 2;
+/** Below this highest id, dense costs at most a few KiB whatever the count. */
+const DENSE_ALWAYS_BELOW = 4096;
+
 export interface PackedDirectory {
+  /** Dense: indexed by ticket id. Sparse: the contact of `ticketIds[i]`. */
   ticketContacts: Int32Array<ArrayBuffer>;
+  /** Sparse layout only: ticket ids ascending; empty for the dense layout. */
+  ticketIds: Int32Array<ArrayBuffer>;
   ticketCount: number;
   /** Contact ids, ascending. */
   nameKeys: Int32Array<ArrayBuffer>;
@@ -22,23 +34,53 @@ export interface PackedDirectory {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Index of `key` in the ascending `keys`, or -1. */
+function search(keys: Int32Array, key: number): number {
+  let low = 0;
+  let high = keys.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const at = keys[mid]!;
+    if (at === key) return mid;
+    if (at < key) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
+}
+
+/** The ticket's contact in a packed directory (0 = none), or NO_TICKET. */
+export function packedContactOf(d: PackedDirectory, ticketId: number): number {
+  if (d.ticketIds.length === 0) return d.ticketContacts[ticketId] ?? NO_TICKET;
+  const at = search(d.ticketIds, ticketId);
+  return at < 0 ? NO_TICKET : d.ticketContacts[at]!;
+}
+
+function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(array.length * 2);
+  grown.set(array);
+  return grown;
+}
+
 /** Accumulates tickets (any order) and contacts (ascending id) into a PackedDirectory. */
 export class DirectoryBuilder {
-  private tickets = new Int32Array(1024).fill(NO_TICKET);
+  private ids = new Int32Array(1024);
+  private contacts = new Int32Array(1024);
   private ticketCount = 0;
+  private maxTicketId = -1;
   private keys: number[] = [];
   private offsets: number[] = [0];
   private chunks: Uint8Array[] = [];
   private bytes = 0;
 
   addTicket(id: number, contactId: number | null): void {
-    if (id >= this.tickets.length) {
-      const grown = new Int32Array(Math.max(id + 1, this.tickets.length * 2)).fill(NO_TICKET);
-      grown.set(this.tickets);
-      this.tickets = grown;
+    if (this.ticketCount === this.ids.length) {
+      this.ids = grow(this.ids);
+      this.contacts = grow(this.contacts);
     }
-    this.tickets[id] = contactId ?? 0;
+    this.ids[this.ticketCount] = id;
+    this.contacts[this.ticketCount] = contactId ?? 0;
     this.ticketCount++;
+    if (id > this.maxTicketId) this.maxTicketId = id;
   }
 
   addContact(id: number, nameJson: string): void {
@@ -57,15 +99,31 @@ export class DirectoryBuilder {
       names.set(chunk, at);
       at += chunk.length;
     }
-    let last = this.tickets.length - 1;
-    while (last >= 0 && this.tickets[last] === NO_TICKET) last--;
     return {
-      ticketContacts: this.tickets.slice(0, last + 1),
+      ...this.packTickets(),
       ticketCount: this.ticketCount,
       nameKeys: Int32Array.from(this.keys),
       nameOffsets: Uint32Array.from(this.offsets),
       names,
     };
+  }
+
+  private packTickets(): Pick<PackedDirectory, 'ticketContacts' | 'ticketIds'> {
+    const n = this.ticketCount;
+    const span = this.maxTicketId + 1;
+    if (span <= DENSE_ALWAYS_BELOW || span <= n * DENSE_MAX_SPREAD) {
+      const dense = new Int32Array(span).fill(NO_TICKET);
+      for (let i = 0; i < n; i++) dense[this.ids[i]!] = this.contacts[i]!;
+      return { ticketContacts: dense, ticketIds: new Int32Array(0) };
+    }
+    const order = sortedPermutation(n, [(i) => ascending(this.ids[i]!)]);
+    const ticketIds = new Int32Array(n);
+    const ticketContacts = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      ticketIds[i] = this.ids[order[i]!]!;
+      ticketContacts[i] = this.contacts[order[i]!]!;
+    }
+    return { ticketContacts, ticketIds };
   }
 }
 
@@ -74,7 +132,7 @@ export function emptyDirectory(): PackedDirectory {
 }
 
 export function directoryTransferList(d: PackedDirectory): ArrayBuffer[] {
-  return [d.ticketContacts.buffer, d.nameKeys.buffer, d.nameOffsets.buffer, d.names.buffer];
+  return [d.ticketContacts.buffer, d.ticketIds.buffer, d.nameKeys.buffer, d.nameOffsets.buffer, d.names.buffer];
 }
 
 interface Change<T> {
@@ -93,7 +151,7 @@ export class Directory {
   /** The ticket's contact id, 0 for a ticket without a contact, undefined when the ticket is not known here. */
   contactOfTicket(ticketId: number): number | undefined {
     const changed = this.tickets.get(ticketId);
-    const contactId = changed ? changed.value : (this.base.ticketContacts[ticketId] ?? NO_TICKET);
+    const contactId = changed ? changed.value : packedContactOf(this.base, ticketId);
     return contactId === NO_TICKET ? undefined : contactId;
   }
 
@@ -102,16 +160,8 @@ export class Directory {
     const changed = this.names.get(contactId);
     if (changed) return changed.value;
     const { nameKeys, nameOffsets, names } = this.base;
-    let low = 0;
-    let high = nameKeys.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >>> 1;
-      const key = nameKeys[mid]!;
-      if (key === contactId) return decoder.decode(names.subarray(nameOffsets[mid]!, nameOffsets[mid + 1]!));
-      if (key < contactId) low = mid + 1;
-      else high = mid - 1;
-    }
-    return undefined;
+    const at = search(nameKeys, contactId);
+    return at < 0 ? undefined : decoder.decode(names.subarray(nameOffsets[at]!, nameOffsets[at + 1]!));
   }
 
   /** Records a ticket as re-read from the database; null contact = none, undefined = the ticket is gone. */

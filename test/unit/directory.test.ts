@@ -51,4 +51,22 @@ describe('Directory', () => {
     builder.addContact(5, '"x"');
     expect(() => builder.addContact(5, '"y"')).toThrow(/out of order/);
   });
+
+  it('keeps sparse ticket ids proportional to the number of tickets, not to the highest id', () => {
+    const bytes = (d: ReturnType<typeof build>) => directoryTransferList(d).reduce((sum, b) => sum + b.byteLength, 0);
+    const tickets: Array<[number, number | null]> = Array.from({ length: 1000 }, (_, i) => [1000 - i, (i % 7) + 1]);
+    const dense = build(tickets, []);
+    const sparse = build([...tickets, [10_000_000, 3], [2_147_483_647, null]], []);
+    expect(bytes(dense)).toBeLessThan(8 * 1024);
+    // 1,002 tickets: at most 8 B each plus slack, where an id-indexed array would need 8 GiB.
+    expect(bytes(sparse)).toBeLessThan(16 * 1024);
+    const d = new Directory(sparse);
+    expect([d.contactOfTicket(10_000_000), d.contactOfTicket(2_147_483_647), d.contactOfTicket(1000), d.contactOfTicket(1)]).toEqual([
+      3, 0, 1, (999 % 7) + 1,
+    ]);
+    expect([d.contactOfTicket(0), d.contactOfTicket(1001), d.contactOfTicket(9_999_999), d.contactOfTicket(2_147_483_646)]).toEqual([
+      undefined, undefined, undefined, undefined,
+    ]);
+    expect(d.ticketCount).toBe(1002);
+  });
 });

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError } from '../../errors';
-import type { AppState } from '../context';
+import type { AppContext, AppState } from '../context';
 
 const PG_UNAVAILABLE = new Set(['57014', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004']);
 const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
@@ -24,6 +24,11 @@ export function toAppError(err: unknown): AppError {
   return new AppError('INTERNAL');
 }
 
+/** The client hung up before its answer was written (its socket may already be detached from the request). */
+export function clientGone(ctx: AppContext): boolean {
+  return (ctx.req.socket?.destroyed ?? true) && !ctx.res.writableEnded;
+}
+
 /**
  * The outermost handler after the request context. Unexpected errors are logged with their stack and
  * answered with a generic message; a client that hung up is recorded as 499, not as a server error.
@@ -34,16 +39,17 @@ export function errorHandler(): Middleware<AppState> {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError('NOT_FOUND');
     } catch (err) {
-      if (ctx.req.socket.destroyed && !ctx.res.writableEnded && !(err instanceof AppError)) {
+      if (clientGone(ctx) && !(err instanceof AppError)) {
         // The client is gone: nothing to answer, and request-context logs it as 499 at info, not as an error.
         return;
       }
       const appError = toAppError(err);
-      if (appError.status >= 500) ctx.state.log.error({ err }, 'request error');
-      else if (appError.code === 'SERVICE_UNAVAILABLE') ctx.state.log.warn({ err }, 'dependency unavailable');
+      // A 503 is a dependency's trouble the client may retry, not a bug: a warning. Other 5xx are errors.
+      if (appError.status === 503) ctx.state.log.warn({ err, code: appError.code }, 'dependency unavailable');
+      else if (appError.status >= 500) ctx.state.log.error({ err }, 'request error');
       const allow = (err as { headers?: { Allow?: string } }).headers?.Allow;
       if (allow) ctx.set('Allow', allow);
-      if (appError.code === 'SERVICE_UNAVAILABLE') ctx.set('Retry-After', '1');
+      if (appError.status === 503) ctx.set('Retry-After', '1');
       if (appError.details?.retryAfterSeconds) ctx.set('Retry-After', String(appError.details.retryAfterSeconds));
       ctx.status = appError.status;
       ctx.body = appError.toBody();

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../../logger';
 import type { AppState } from '../context';
+import { clientGone } from './error-handler';
 
 const SAFE_REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -22,7 +23,7 @@ export function requestContext(logger: Logger): Middleware<AppState> {
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       // A client that hung up before its answer is not a server error: record it as nginx does, 499.
-      const hungUp = ctx.req.socket.destroyed && !ctx.res.writableEnded;
+      const hungUp = clientGone(ctx);
       const line = {
         event: hungUp ? 'http.client_closed' : 'http.request',
         method: ctx.method,
