@@ -38,6 +38,8 @@ export interface AppDeps {
   readiness: Readiness;
   metrics: Metrics;
   bodyLimit: number;
+  /** Asset writes must carry If-Match (REQUIRE_IF_MATCH). */
+  requireIfMatch: boolean;
   sessionTtlHours: number;
   secureCookies: boolean;
   /** Origins allowed to read the API from a browser (CORS_ORIGINS); empty = CORS closed. */
@@ -78,7 +80,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       secureCookies: deps.secureCookies,
     }),
     widgetRoutes(deps.widget, deps.cache, auth),
-    assetRoutes(deps.assets, deps.bodyLimit, auth),
+    assetRoutes(deps.assets, deps.bodyLimit, deps.requireIfMatch, auth),
     ticketRoutes(deps.tickets, auth),
     uiRoutes(deps.linkTemplates, auth),
   ];

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   ASSET_NOT_FOUND: { status: 404, message: 'Asset not found' },
   TICKET_NOT_FOUND: { status: 404, message: 'Ticket not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  PRECONDITION_FAILED: { status: 412, message: 'The asset changed since you read it (If-Match does not match its current version)' },
+  PRECONDITION_REQUIRED: { status: 428, message: 'This write needs an If-Match header with the version you read (REQUIRE_IF_MATCH)' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Request body must be application/json' },
   RATE_LIMITED: { status: 429, message: 'Too many failed sign-in attempts; try again later' },
@@ -39,7 +41,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message?: string,
-    readonly details?: { fields?: FieldError[]; retryAfterSeconds?: number },
+    readonly details?: { fields?: FieldError[]; retryAfterSeconds?: number; currentVersion?: string },
   ) {
     const row = ERROR_CODES[code];
     super(message ?? row.message);
@@ -48,12 +50,22 @@ export class AppError extends Error {
     this.expose = row.status !== 500;
   }
 
+  /**
+   * The same error as RFC 9457 problem details, for clients that ask for `application/problem+json`: the
+   * standard members, plus our stable `code` (and `fields`, `current_version`) as extension members.
+   */
+  toProblem(): Record<string, unknown> {
+    const { error, ...rest } = this.toBody();
+    return { type: `urn:asset-widget-cache:error:${this.code}`, title: ERROR_CODES[this.code].message, status: this.status, detail: error, ...rest };
+  }
+
   /** The response body: the documented shape, with field errors when there are some. */
   toBody(): Record<string, unknown> {
     return {
       error: this.message,
       code: this.code,
       ...(this.details?.fields ? { fields: this.details.fields } : {}),
+      ...(this.details?.currentVersion ? { current_version: this.details.currentVersion } : {}),
     };
   }
 }

@@ -91,6 +91,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       linkTemplates: { screenconnect: config.SCREENCONNECT_URL_TEMPLATE ?? null, pdq: config.PDQ_URL_TEMPLATE ?? null },
       cache,
       bodyLimit: config.BODY_LIMIT,
+      requireIfMatch: config.REQUIRE_IF_MATCH,
       sessionTtlHours: config.SESSION_TTL_HOURS,
       secureCookies: config.COOKIE_SECURE,
       benchRoutes: config.BENCH_ROUTES,

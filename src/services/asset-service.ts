@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { assetsRepository, type AssetRow, type AssetValues } from '../db/repositories/assets';
+import { assetsRepository, type AssetRow, type AssetValues, type Versions } from '../db/repositories/assets';
 import { withTransaction, type Queryable } from '../db/pool';
 import { AppError, validationError, type FieldError } from '../errors';
 import type { CreateAssetInput, ListAssetsQuery, UpdateAssetInput } from '../http/routes/assets/schema';
@@ -26,6 +26,14 @@ function ownershipViolation(err: unknown): FieldError | undefined {
     return { field: 'contact_id', message: 'no contact with this id belongs to the given client' };
   }
   return undefined;
+}
+
+const stale = (currentVersion: string) => new AppError('PRECONDITION_FAILED', undefined, { currentVersion });
+
+/** A conditional write that touched no row: the asset is gone (404) or has moved past the version sent (412). */
+async function missingOrStale(db: Queryable, id: number): Promise<never> {
+  const version = await assetsRepository.versionOf(db, id);
+  throw version === undefined ? new AppError('ASSET_NOT_FOUND') : stale(version);
 }
 
 /** Asset CRUD rules: ownership checks, retire semantics, and the write notification. */
@@ -87,12 +95,13 @@ export class AssetService {
     return { assets: page, next_cursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
   }
 
-  async update(id: number, input: UpdateAssetInput): Promise<AssetRow> {
+  /** `versions`: what If-Match accepts (null: unconditional); a stale one is a 412 and nothing is written. */
+  async update(id: number, input: UpdateAssetInput, versions: Versions = null): Promise<AssetRow> {
     if (input.client_id === undefined && input.contact_id === undefined) {
       // Ownership is not changing: one UPDATE … RETURNING, with no row read first.
       const write = await this.write(async (db) => {
-        const asset = await assetsRepository.update(db, id, input as AssetValues);
-        if (!asset) throw new AppError('ASSET_NOT_FOUND');
+        const asset = await assetsRepository.update(db, id, input as AssetValues, versions);
+        if (!asset) return missingOrStale(db, id);
         return { kind: 'saved' as const, asset };
       }, false);
       return write.asset;
@@ -100,29 +109,28 @@ export class AssetService {
     const write = await this.write(async (db) => {
       const current = await assetsRepository.findById(db, id, true);
       if (!current) throw new AppError('ASSET_NOT_FOUND');
-      if (input.client_id !== undefined || input.contact_id !== undefined) {
-        const contactId = input.contact_id === undefined ? current.contact_id : input.contact_id;
-        await this.checkOwnership(db, input.client_id ?? current.client_id, contactId);
-      }
-      const asset = await assetsRepository.update(db, id, input as AssetValues);
+      if (versions && !versions.includes(current.version)) throw stale(current.version);
+      const contactId = input.contact_id === undefined ? current.contact_id : input.contact_id;
+      await this.checkOwnership(db, input.client_id ?? current.client_id, contactId);
+      const asset = await assetsRepository.update(db, id, input as AssetValues, null);
       return { kind: 'saved' as const, asset: asset! };
     });
     return write.asset;
   }
 
-  async retire(id: number): Promise<AssetRow> {
+  async retire(id: number, versions: Versions = null): Promise<AssetRow> {
     const write = await this.write(async (db) => {
-      const asset = await assetsRepository.retire(db, id);
-      if (!asset) throw new AppError('ASSET_NOT_FOUND');
+      const asset = await assetsRepository.retire(db, id, versions);
+      if (!asset) return missingOrStale(db, id);
       return { kind: 'saved' as const, asset };
     }, false);
     return write.asset;
   }
 
-  async deletePermanently(id: number): Promise<void> {
+  async deletePermanently(id: number, versions: Versions = null): Promise<void> {
     await this.write(async (db) => {
-      const row = await assetsRepository.delete(db, id);
-      if (!row) throw new AppError('ASSET_NOT_FOUND');
+      const row = await assetsRepository.delete(db, id, versions);
+      if (!row) return missingOrStale(db, id);
       return { kind: 'deleted' as const, id: row.id, contactId: row.contact_id, version: row.version };
     }, false);
   }

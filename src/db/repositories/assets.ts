@@ -42,6 +42,10 @@ const RETURNING = `id, hostname, client_id, contact_id, manufacturer, model, ser
   warranty_expiration_date, pdq_device_id, screenconnect_session_id, status, ${utc('retired_at')} AS retired_at,
   ${utc('created_at')} AS created_at, ${utc('updated_at')} AS updated_at, version`;
 
+/** Versions a conditional write accepts (If-Match), or null for an unconditional one. Always parameter $2. */
+export type Versions = string[] | null;
+const VERSION_MATCHES = '($2::int8[] IS NULL OR version = ANY($2::int8[]))';
+
 export interface ListFilter {
   contactId?: number | undefined;
   clientId?: number | undefined;
@@ -81,33 +85,47 @@ export const assetsRepository = {
     return rows[0]!;
   },
 
-  async update(db: Queryable, id: number, values: AssetValues): Promise<AssetRow | undefined> {
+  /**
+   * Changes the given columns. `versions` (from If-Match) makes the version check part of the same statement,
+   * so of two writers holding the same version exactly one can win; undefined: the row is absent or its
+   * version is not one of them (tell the two apart with `versionOf`).
+   */
+  async update(db: Queryable, id: number, values: AssetValues, versions: Versions): Promise<AssetRow | undefined> {
     const columns = WRITABLE_COLUMNS.filter((c) => values[c] !== undefined);
     const { rows } = await db.query<AssetRow>(
-      `UPDATE assets SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1 RETURNING ${RETURNING}`,
-      [id, ...columns.map((c) => values[c])],
+      `UPDATE assets SET ${columns.map((c, i) => `${c} = $${i + 3}`).join(', ')}
+       WHERE id = $1 AND ${VERSION_MATCHES} RETURNING ${RETURNING}`,
+      [id, versions, ...columns.map((c) => values[c])],
     );
     return rows[0];
   },
 
   /** Retires an asset; an already retired one is returned unchanged (no new version, same retired_at). */
-  async retire(db: Queryable, id: number): Promise<AssetRow | undefined> {
+  async retire(db: Queryable, id: number, versions: Versions): Promise<AssetRow | undefined> {
     const { rows } = await db.query<AssetRow>(
       `WITH changed AS (
-         UPDATE assets SET status = 'retired' WHERE id = $1 AND status <> 'retired' RETURNING ${RETURNING})
+         UPDATE assets SET status = 'retired' WHERE id = $1 AND status <> 'retired' AND ${VERSION_MATCHES}
+         RETURNING ${RETURNING})
        SELECT * FROM changed
-       UNION ALL SELECT ${RETURNING} FROM assets WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM changed)`,
-      [id],
+       UNION ALL SELECT ${RETURNING} FROM assets
+         WHERE id = $1 AND status = 'retired' AND ${VERSION_MATCHES} AND NOT EXISTS (SELECT 1 FROM changed)`,
+      [id, versions],
     );
     return rows[0];
   },
 
-  async delete(db: Queryable, id: number): Promise<{ id: number; contact_id: number | null; version: string } | undefined> {
+  async delete(db: Queryable, id: number, versions: Versions): Promise<{ id: number; contact_id: number | null; version: string } | undefined> {
     const { rows } = await db.query<{ id: number; contact_id: number | null; version: string }>(
-      'DELETE FROM assets WHERE id = $1 RETURNING id, contact_id, version',
-      [id],
+      `DELETE FROM assets WHERE id = $1 AND ${VERSION_MATCHES} RETURNING id, contact_id, version`,
+      [id, versions],
     );
     return rows[0];
+  },
+
+  /** The row's current version, or undefined when there is no such asset. */
+  async versionOf(db: Queryable, id: number): Promise<string | undefined> {
+    const { rows } = await db.query<{ version: string }>('SELECT version FROM assets WHERE id = $1', [id]);
+    return rows[0]?.version;
   },
 
   /** Whether the client exists, and which client the contact belongs to (null: no such contact). */

@@ -1,7 +1,9 @@
 import type { Middleware } from 'koa';
 import { AppError } from '../../errors';
 import type { AppContext, AppState } from '../context';
+import { versionTag } from '../preconditions';
 
+const PROBLEM_JSON = 'application/problem+json';
 const PG_UNAVAILABLE = new Set(['57014', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004']);
 const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
@@ -30,8 +32,10 @@ export function clientGone(ctx: AppContext): boolean {
 }
 
 /**
- * The outermost handler after the request context. Unexpected errors are logged with their stack and
- * answered with a generic message; a client that hung up is recorded as 499, not as a server error.
+ * The outermost handler after the request context. Errors are `{ error, code }` JSON, or RFC 9457 problem
+ * details when the client's Accept prefers `application/problem+json`. Unexpected errors are logged with
+ * their stack and answered with a generic message; a client that hung up is recorded as 499, not as a
+ * server error.
  */
 export function errorHandler(): Middleware<AppState> {
   return async (ctx, next) => {
@@ -50,9 +54,15 @@ export function errorHandler(): Middleware<AppState> {
       const allow = (err as { headers?: { Allow?: string } }).headers?.Allow;
       if (allow) ctx.set('Allow', allow);
       if (appError.status === 503) ctx.set('Retry-After', '1');
+      if (appError.details?.currentVersion) ctx.etag = versionTag(appError.details.currentVersion);
       if (appError.details?.retryAfterSeconds) ctx.set('Retry-After', String(appError.details.retryAfterSeconds));
       ctx.status = appError.status;
-      ctx.body = appError.toBody();
+      if (ctx.accepts('application/json', PROBLEM_JSON) === PROBLEM_JSON) {
+        ctx.body = appError.toProblem();
+        ctx.type = PROBLEM_JSON;
+      } else {
+        ctx.body = appError.toBody();
+      }
     }
   };
 }

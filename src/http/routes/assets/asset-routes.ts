@@ -4,11 +4,16 @@ import type { AppMiddleware, AppState } from '../../context';
 import { requireRole } from '../../middleware/authenticate';
 import { jsonBody } from '../../middleware/json-body';
 import { parseOrThrow } from '../../middleware/validate';
+import { ifMatchVersions, notModified, versionTag } from '../../preconditions';
 import { protectedRouter } from '../router';
 import { assetIdParams, createAssetBody, listAssetsQuery, updateAssetBody } from './schema';
 
-/** Asset CRUD (story 15.2). Every route requires credentials; handlers only validate, call the service and answer. */
-export function assetRoutes(assets: AssetService, bodyLimit: number, auth: AppMiddleware): Router<AppState> {
+/**
+ * Asset CRUD (story 15.2). Every route requires credentials; handlers only validate, call the service and
+ * answer. Answers carry the row's version as a strong ETag; PUT and DELETE honour If-Match (412 when stale),
+ * and with REQUIRE_IF_MATCH they need it (428).
+ */
+export function assetRoutes(assets: AssetService, bodyLimit: number, requireIfMatch: boolean, auth: AppMiddleware): Router<AppState> {
   const router = protectedRouter('/api/assets', auth);
   const body = jsonBody(bodyLimit);
 
@@ -17,29 +22,38 @@ export function assetRoutes(assets: AssetService, bodyLimit: number, auth: AppMi
   });
 
   router.post('/', body, async (ctx) => {
+    const asset = await assets.create(parseOrThrow(createAssetBody, ctx.state.body));
     ctx.status = 201;
-    ctx.body = await assets.create(parseOrThrow(createAssetBody, ctx.state.body));
-    ctx.set('Location', `/api/assets/${(ctx.body as { id: number }).id}`);
+    ctx.etag = versionTag(asset.version);
+    ctx.set('Location', `/api/assets/${asset.id}`);
+    ctx.body = asset;
   });
 
   router.get('/:id', async (ctx) => {
     const { id } = parseOrThrow(assetIdParams, ctx.params);
-    ctx.body = await assets.get(id);
+    const asset = await assets.get(id);
+    if (notModified(ctx, asset.version)) ctx.status = 304;
+    else ctx.body = asset;
   });
 
   router.put('/:id', body, async (ctx) => {
     const { id } = parseOrThrow(assetIdParams, ctx.params);
-    ctx.body = await assets.update(id, parseOrThrow(updateAssetBody, ctx.state.body));
+    const input = parseOrThrow(updateAssetBody, ctx.state.body);
+    const asset = await assets.update(id, input, ifMatchVersions(ctx, requireIfMatch));
+    ctx.etag = versionTag(asset.version);
+    ctx.body = asset;
   });
 
   router.delete('/:id', async (ctx) => {
     const { id } = parseOrThrow(assetIdParams, ctx.params);
-    ctx.body = await assets.retire(id);
+    const asset = await assets.retire(id, ifMatchVersions(ctx, requireIfMatch));
+    ctx.etag = versionTag(asset.version);
+    ctx.body = asset;
   });
 
   router.delete('/:id/permanent', requireRole('admin'), async (ctx) => {
     const { id } = parseOrThrow(assetIdParams, ctx.params);
-    await assets.deletePermanently(id);
+    await assets.deletePermanently(id, ifMatchVersions(ctx, requireIfMatch));
     ctx.status = 204;
   });
 
