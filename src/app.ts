@@ -15,6 +15,7 @@ import { assetRoutes } from './http/routes/assets/asset-routes';
 import { authRoutes } from './http/routes/auth-routes';
 import { benchRoutes } from './http/routes/bench-routes';
 import { healthRoutes, type Readiness } from './http/routes/health-routes';
+import { openApiRoutes } from './http/routes/openapi-routes';
 import { ticketRoutes } from './http/routes/ticket-routes';
 import { uiRoutes, type LinkTemplates } from './http/routes/ui-routes';
 import { projectPath } from './paths';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const routers = [
     ...(bench ? [bench.open, bench.authenticated] : []),
     healthRoutes(deps.readiness, deps.metrics),
+    openApiRoutes({ benchRoutes: deps.benchRoutes }),
     authRoutes({
       auth: deps.auth,
       limiter: deps.loginLimiter,

@@ -2,6 +2,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startService, type RunningService } from '../../src/service';
 import { createUserWithToken } from '../../src/services/auth-service';
+import { contractProblem } from './contract';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestService {
@@ -64,6 +65,7 @@ export function caller(baseUrl: string): TestService['call'] {
       headers.set('content-type', 'application/json');
       body = JSON.stringify(json);
     }
+    const method = rest.method ?? 'GET';
     const res = await fetch(`${baseUrl}${urlPath}`, { ...rest, headers, body });
     const text = await res.text();
     let parsed: unknown = text;
@@ -72,6 +74,9 @@ export function caller(baseUrl: string): TestService['call'] {
     } catch {
       // Non-JSON answers stay as text so a test can show what came back.
     }
+    // Every answer a test receives is held against the OpenAPI document: the contract is tested by all tests.
+    const problem = contractProblem(method, urlPath, res.status, res.headers.get('content-type'), parsed);
+    if (problem) throw new Error(`contract: ${problem}`);
     return { status: res.status, body: parsed, headers: res.headers };
   };
 }

@@ -1,37 +1,8 @@
 import http from 'node:http';
-import type Koa from 'koa';
-import type Router from '@koa/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../src/auth/principal';
-import type { AppState } from '../../src/http/context';
-import type { RoutePolicy } from '../../src/http/middleware/authenticate';
 import { assetBody, makeClient, makeContact, makeTicket } from '../helpers/factories';
+import { registeredRoutes, type RegisteredRoute } from '../helpers/registered-routes';
 import { startTestService, type TestService } from '../helpers/test-service';
-
-interface RegisteredRoute {
-  method: string;
-  path: string;
-  authenticated: boolean;
-  roles: readonly Role[] | undefined;
-}
-
-const policyOf = (middleware: unknown): RoutePolicy | undefined => (middleware as { policy?: RoutePolicy }).policy;
-
-/** Every route the running app's routers hold, with the guards the routers themselves carry: no hand list. */
-function registeredRoutes(app: Koa<AppState>): RegisteredRoute[] {
-  const routes: RegisteredRoute[] = [];
-  for (const middleware of app.middleware) {
-    const router = (middleware as { router?: Router<AppState> }).router;
-    if (!router) continue;
-    const routerGuards = router.stack.filter((layer) => layer.methods.length === 0).flatMap((layer) => layer.stack.map(policyOf));
-    const authenticated = routerGuards.some((policy) => policy?.authenticated);
-    for (const layer of router.stack) {
-      const roles = layer.stack.map(policyOf).find((policy) => policy?.roles)?.roles;
-      for (const method of layer.methods.filter((m) => m !== 'HEAD')) routes.push({ method, path: layer.path, authenticated, roles });
-    }
-  }
-  return routes;
-}
 
 /** The request exactly as written: fetch would normalise `/./`, `/../` and friends away before sending. */
 function rawRequest(base: string, method: string, path: string, token?: string): Promise<number> {
@@ -72,7 +43,7 @@ function spellings(path: string): string[] {
 }
 
 /** Public on purpose; anything else must carry `authenticate`, so a new open route fails this test until named here. */
-const PUBLIC = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'POST /api/auth/login', 'POST /api/auth/logout', 'GET /bench/noop'];
+const PUBLIC = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/openapi.json', 'POST /api/auth/login', 'POST /api/auth/logout', 'GET /bench/noop'];
 
 const isPublic = (route: RegisteredRoute) => PUBLIC.includes(`${route.method} ${route.path}`);
 

@@ -9,7 +9,7 @@ import { jsonBody } from '../middleware/json-body';
 import { parseOrThrow } from '../middleware/validate';
 import { openRouter } from './router';
 
-const loginBody = z.strictObject({
+export const loginBody = z.strictObject({
   email: z.email().max(255),
   password: z.string().min(1).max(1024),
 });

@@ -7,7 +7,7 @@ import { protectedRouter } from './router';
 
 const DEFAULT_LIMIT = 20;
 
-const recentTicketsQuery = z.strictObject({
+export const recentTicketsQuery = z.strictObject({
   limit: z
     .string()
     .regex(/^\d{1,3}$/, { message: 'must be an integer from 1 to 100', abort: true })

@@ -8,7 +8,7 @@ import { parseOrThrow } from '../middleware/validate';
 import { idString } from './assets/schema';
 import { protectedRouter } from './router';
 
-const widgetParams = z.object({ ticketId: idString });
+export const widgetParams = z.object({ ticketId: idString });
 
 /** The ticket widget and the cache's operator endpoints (story 15.6). */
 export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: AppMiddleware): Router<AppState> {
