@@ -43,11 +43,13 @@ export interface AppDeps {
   corsOrigins: readonly string[];
   /** Mount the load-test peers (BENCH_ROUTES). */
   benchRoutes: boolean;
+  /** TRUST_PROXY: behind one reverse proxy, the client address is the last X-Forwarded-For entry (the one it added). */
+  trustProxy: boolean;
 }
 
 /** Builds the Koa app without listening, so tests and main.ts start it the same way. */
 export function createApp(deps: AppDeps): Koa<AppState> {
-  const app = new Koa<AppState>();
+  const app = new Koa<AppState>({ proxy: deps.trustProxy, maxIpsCount: 1 });
   app.silent = true;
   app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));

@@ -57,6 +57,7 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_ADDRESS: intIn(1, 100_000).default(30),
   LOGIN_WINDOW_SECONDS: intIn(1, 86_400).default(900),
   COOKIE_SECURE: flag.default(false),
+  TRUST_PROXY: flag.default(false),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb, 512kb or 1000b').default('1mb'),
   SHUTDOWN_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
   SHUTDOWN_GRACE_MS: intIn(0, 60_000).default(5_500),
