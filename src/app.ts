@@ -47,11 +47,13 @@ export interface AppDeps {
   corsOrigins: readonly string[];
   /** Mount the load-test peers (BENCH_ROUTES). */
   benchRoutes: boolean;
+  /** TRUST_PROXY: behind one reverse proxy, the client address is the last X-Forwarded-For entry (the one it added). */
+  trustProxy: boolean;
 }
 
 /** Builds the Koa app without listening, so tests and main.ts start it the same way. */
 export function createApp(deps: AppDeps): Koa<AppState> {
-  const app = new Koa<AppState>();
+  const app = new Koa<AppState>({ proxy: deps.trustProxy, maxIpsCount: 1 });
   app.silent = true;
   // Koa reports here what happens outside the middleware chain (a failing response stream, a socket error).
   // After the headers went out it is usually a client that hung up mid-answer: a warning, not an error.

@@ -65,6 +65,7 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_ADDRESS: intIn(1, 100_000).default(30),
   LOGIN_WINDOW_SECONDS: intIn(1, 86_400).default(900),
   COOKIE_SECURE: flag.default(false),
+  TRUST_PROXY: flag.default(false),
   REQUIRE_IF_MATCH: flag.default(false),
   /** Bytes, written like `1mb`, `512kb` or `1000b`. */
   BODY_LIMIT: z

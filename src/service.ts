@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import type pg from 'pg';
 import { createApp } from './app';
+import { CredentialFeed } from './auth/credential-feed';
 import { LoginLimiter } from './auth/login-limiter';
 import { CacheClient } from './cache/cache-client';
 import { toCacheWrite } from './cache/cache-writes';
@@ -51,6 +52,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   );
   let shuttingDown = false;
   let cacheToStop: CacheClient | undefined;
+  let feedToStop: CredentialFeed | undefined;
+  let limiterToStop: LoginLimiter | undefined;
   try {
     const client = await pool.connect();
     try {
@@ -69,6 +72,32 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const cacheState = await cache.start(config.CACHE_WARM_TIMEOUT_MS);
     if (cacheState !== 'ready') logger.warn({ event: 'cache.not_ready', state: cacheState }, 'serving widget from SQL until the cache is warm');
     const auth = new AuthService({ pool, cacheTtlSeconds: config.AUTH_CACHE_TTL, sessionTtlHours: config.SESSION_TTL_HOURS });
+    // Credentials are cached only while this feed listens (none are cached with AUTH_CACHE_TTL=0: no feed).
+    const credentialFeed =
+      config.AUTH_CACHE_TTL > 0
+        ? new CredentialFeed(
+            {
+              databaseUrl: database.url,
+              heartbeatMs: config.CACHE_FEED_HEARTBEAT_MS,
+              heartbeatTimeoutMs: config.CACHE_FEED_HEARTBEAT_TIMEOUT_MS,
+              logger: logger.child({ component: 'auth-feed' }),
+            },
+            auth,
+          )
+        : undefined;
+    feedToStop = credentialFeed;
+    await credentialFeed?.start();
+    const loginLimiter = new LoginLimiter(
+      pool,
+      {
+        perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+        windowMs: config.LOGIN_WINDOW_SECONDS * 1000,
+      },
+      logger.child({ component: 'login-limiter' }),
+    );
+    loginLimiter.startCleanup();
+    limiterToStop = loginLimiter;
     const assets = new AssetService({
       pool,
       // Applied before the response goes out, so the writer's next widget call shows the change.
@@ -80,11 +109,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const app = createApp({
       logger,
       auth,
-      loginLimiter: new LoginLimiter({
-        perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-        perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
-        windowMs: config.LOGIN_WINDOW_SECONDS * 1000,
-      }),
+      loginLimiter,
       assets,
       widget: new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS }),
       tickets: new TicketService(pool),
@@ -94,6 +119,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       requireIfMatch: config.REQUIRE_IF_MATCH,
       sessionTtlHours: config.SESSION_TTL_HOURS,
       secureCookies: config.COOKIE_SECURE,
+      trustProxy: config.TRUST_PROXY,
       benchRoutes: config.BENCH_ROUTES,
       corsOrigins: config.CORS_ORIGINS,
       metrics,
@@ -139,12 +165,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await closed;
       clearTimeout(timer);
       await cache.stop();
+      loginLimiter.stopCleanup();
+      await credentialFeed?.stop();
       await pool.end();
       await database.stop();
     };
     return { url, database, pool, cache, app, demo, stop };
   } catch (err) {
     await cacheToStop?.stop().catch(() => undefined);
+    limiterToStop?.stopCleanup();
+    await feedToStop?.stop().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await database.stop().catch(() => undefined);
     throw err;

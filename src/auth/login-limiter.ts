@@ -1,68 +1,143 @@
-interface Window {
-  failures: number;
-  resetAt: number;
-}
+import net from 'node:net';
+import type pg from 'pg';
+import { safeError, type Logger } from '../logger';
 
 export interface LoginLimits {
+  /** Hard limit per account and address pair; also where the account's slow-down starts. */
   perAccount: number;
+  /** Hard limit per address, across accounts. */
   perAddress: number;
   windowMs: number;
 }
 
-const MAX_KEYS = 100_000;
+/** What `reserve` let through: wait `delayMs`, verify the password, then report how it went. */
+export interface Reservation {
+  ok: true;
+  account: string;
+  address: string;
+  /** Slow-down before verifying: 0 until the account has LOGIN_MAX_FAILURES_PER_ACCOUNT attempts in its window. */
+  delayMs: number;
+}
+
+export type ReserveResult = Reservation | { ok: false; retryAfterSeconds: number; scope: 'pair' | 'address' };
+
+/** First slow-down step once an account is past its limit; it doubles with every further attempt, up to the cap. */
+export const SLOWDOWN_BASE_MS = 250;
+export const SLOWDOWN_MAX_MS = 2_000;
+const CLEANUP_INTERVAL_MS = 60_000;
+
+/** The slow-down for the account's `n`-th attempt in its window (this one included). */
+export function slowdownMs(n: number, perAccount: number): number {
+  if (n <= perAccount) return 0;
+  return Math.min(SLOWDOWN_MAX_MS, SLOWDOWN_BASE_MS * 2 ** Math.min(n - perAccount - 1, 16));
+}
 
 /**
- * Failed sign-ins counted per account and per client address in a fixed window. Past either limit, sign-in
- * is refused (429) until the window ends, even with the right password, so guessing cannot continue.
- * Kept in memory per instance: with N instances an attacker gets at most N × the limit, which still ends
- * brute force; the table is bounded so a flood of addresses cannot grow it without end.
+ * The key an address is counted under. IPv4 (also IPv4-mapped IPv6) as is; IPv6 by its /64, because one
+ * host is routinely given a whole /64 and could otherwise take a fresh address for every attempt. Anything
+ * else (a proxy that writes `unknown`, or a port) is kept, trimmed to a bounded length.
+ */
+export function addressKey(ip: string): string {
+  let address = ip.trim();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) address = mapped[1]!;
+  if (net.isIPv4(address)) return address;
+  const bare = address.replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/%.*$/, '');
+  if (net.isIPv6(bare)) return `${ipv6Groups(bare).slice(0, 4).join(':')}::/64`;
+  const withPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(address);
+  if (withPort) return withPort[1]!;
+  return address.slice(0, 64);
+}
+
+function ipv6Groups(address: string): string[] {
+  let text = address;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4[1]!.split('.').map(Number) as [number, number, number, number];
+    text = `${text.slice(0, -v4[1]!.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return groups.map((g) => parseInt(g, 16).toString(16));
+}
+
+/**
+ * Sign-in attempts counted in PostgreSQL, so every instance (PM2 cluster, several hosts) shares one count.
+ * An attempt is reserved before its password is verified, in one statement (`awc_login_reserve`), so
+ * however many attempts arrive at once, at most the limit are let through to verification:
+ *
+ * - per account and address pair: at most `perAccount` attempts per window, then 429 until it ends;
+ * - per address, across accounts: at most `perAddress` attempts per window, then 429;
+ * - per account, across addresses: no refusal. Past `perAccount` attempts every further check waits first
+ *   (250 ms, doubling, at most 2 s). Someone else's failures slow a user down but never lock them out.
+ *
+ * A success gives back its reservation and clears the pair; an attempt that ended in a server error gives
+ * back its reservation. Windows start at a key's first attempt; expired rows are deleted every minute.
  */
 export class LoginLimiter {
-  private readonly windows = new Map<string, Window>();
+  private cleanup: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly limits: LoginLimits,
-    private readonly now: () => number = Date.now,
+    private readonly pool: Pick<pg.Pool, 'query'>,
+    readonly limits: LoginLimits,
+    private readonly logger?: Logger,
   ) {}
 
-  /** Seconds until sign-in is allowed again for this account or address, or 0 when it is allowed now. */
-  retryAfter(email: string, address: string): number {
-    const waits = [this.wait(`a:${email.toLowerCase()}`, this.limits.perAccount), this.wait(`ip:${address}`, this.limits.perAddress)];
-    return Math.max(...waits);
+  async reserve(email: string, ip: string): Promise<ReserveResult> {
+    const account = email.toLowerCase();
+    const address = addressKey(ip);
+    const { rows } = await this.pool.query<{ refused: 'pair' | 'address' | null; retry_after_seconds: number; account_attempts: number | null }>(
+      'SELECT refused, retry_after_seconds, account_attempts FROM awc_login_reserve($1, $2, $3, $4, $5)',
+      [account, address, this.limits.perAccount, this.limits.perAddress, Math.ceil(this.limits.windowMs / 1000)],
+    );
+    const row = rows[0]!;
+    if (row.refused) return { ok: false, scope: row.refused, retryAfterSeconds: row.retry_after_seconds };
+    return { ok: true, account, address, delayMs: slowdownMs(row.account_attempts ?? 0, this.limits.perAccount) };
   }
 
-  recordFailure(email: string, address: string): void {
-    this.bump(`a:${email.toLowerCase()}`);
-    this.bump(`ip:${address}`);
+  /**
+   * The password was right: the pair's failures are forgiven (the address has shown it knows the password),
+   * and the address and account get back the attempt this sign-in took. The account's other failures stay:
+   * a user signing in does not reset a slow-down that someone else earned.
+   */
+  async succeeded(reservation: Reservation): Promise<void> {
+    await this.pool.query(
+      `WITH cleared AS (DELETE FROM login_attempts WHERE scope = 'pair' AND key = $1)
+       UPDATE login_attempts SET attempts = greatest(attempts - 1, 0)
+       WHERE expires_at > now() AND ((scope = 'address' AND key = $2) OR (scope = 'account' AND key = $3))`,
+      [`${reservation.address} ${reservation.account}`, reservation.address, reservation.account],
+    );
   }
 
-  /** A successful sign-in clears the account's failures (not the address's: one good account proves little). */
-  recordSuccess(email: string): void {
-    this.windows.delete(`a:${email.toLowerCase()}`);
+  /** The attempt ended without a verdict on the password (a server error): it does not count. */
+  async release(reservation: Reservation): Promise<void> {
+    await this.pool.query(
+      `UPDATE login_attempts SET attempts = greatest(attempts - 1, 0)
+       WHERE expires_at > now() AND ((scope = 'pair' AND key = $1) OR (scope = 'address' AND key = $2) OR (scope = 'account' AND key = $3))`,
+      [`${reservation.address} ${reservation.account}`, reservation.address, reservation.account],
+    );
   }
 
-  private wait(key: string, limit: number): number {
-    const window = this.windows.get(key);
-    if (!window) return 0;
-    const now = this.now();
-    if (window.resetAt <= now) {
-      this.windows.delete(key);
-      return 0;
-    }
-    return window.failures >= limit ? Math.ceil((window.resetAt - now) / 1000) : 0;
+  /** Deletes expired windows now and then every minute, on every instance (a DELETE of nothing is cheap). */
+  startCleanup(): void {
+    const run = () =>
+      this.deleteExpired().catch((err: unknown) =>
+        this.logger?.warn({ err: safeError(err), event: 'login_limiter.cleanup_failed' }, 'could not delete expired sign-in windows'),
+      );
+    void run();
+    this.cleanup = setInterval(run, CLEANUP_INTERVAL_MS);
+    this.cleanup.unref();
   }
 
-  private bump(key: string): void {
-    const now = this.now();
-    const window = this.windows.get(key);
-    if (window && window.resetAt > now) {
-      window.failures++;
-      return;
-    }
-    if (this.windows.size >= MAX_KEYS) {
-      const oldest = this.windows.keys().next();
-      if (!oldest.done) this.windows.delete(oldest.value);
-    }
-    this.windows.set(key, { failures: 1, resetAt: now + this.limits.windowMs });
+  stopCleanup(): void {
+    clearInterval(this.cleanup);
+    this.cleanup = undefined;
+  }
+
+  async deleteExpired(): Promise<number> {
+    const result = await this.pool.query('DELETE FROM login_attempts WHERE expires_at <= now()');
+    return result.rowCount ?? 0;
   }
 }

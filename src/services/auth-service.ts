@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { CredentialCache } from '../auth/credential-cache';
+import type { CredentialFeedEvents } from '../auth/credential-feed';
 import type { Principal, Role } from '../auth/principal';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from '../auth/secrets';
 import { usersRepository } from '../db/repositories/users';
@@ -11,13 +12,18 @@ export interface AuthServiceOptions {
   sessionTtlHours: number;
 }
 
-/** Issues and checks credentials: API tokens for programs, session ids for browsers. */
-export class AuthService {
+/**
+ * Issues and checks credentials: API tokens for programs, session ids for browsers. Verified credentials are
+ * cached (AUTH_CACHE_TTL) only while the credential feed is listening, which it reports through the
+ * `CredentialFeedEvents` this class implements; until the first `listening()` nothing is cached.
+ */
+export class AuthService implements CredentialFeedEvents {
   private readonly cache: CredentialCache;
   private readonly inFlight = new Map<string, Promise<Principal | undefined>>();
 
   constructor(private readonly options: AuthServiceOptions) {
     this.cache = new CredentialCache(options.cacheTtlSeconds * 1000);
+    this.cache.suspend();
   }
 
   /** The principal behind a bearer token or session id; the database is asked only on a cache miss. */
@@ -30,19 +36,43 @@ export class AuthService {
     // re-check returns share it instead of each opening a database round trip at once.
     let pending = this.inFlight.get(key);
     if (!pending) {
+      const generation = this.cache.generation;
       pending = (
         kind === 'token'
-          ? usersRepository.findByToken(this.options.pool, hash)
-          : usersRepository.findBySession(this.options.pool, hash)
-      )
-        .then((principal) => {
-          if (principal) this.cache.set(key, principal);
-          return principal;
-        })
-        .finally(() => this.inFlight.delete(key));
+          ? usersRepository.findByToken(this.options.pool, hash).then((principal) => {
+              if (principal) this.cache.set(key, principal, { generation });
+              return principal;
+            })
+          : usersRepository.findBySession(this.options.pool, hash).then((found) => {
+              // Never past the session's own end, counted by the database's clock.
+              if (found) this.cache.set(key, found.principal, { generation, maxAgeMs: found.remainingMs });
+              return found?.principal;
+            })
+      ).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;
+  }
+
+  userChanged(userId: number): void {
+    this.cache.dropUser(userId);
+  }
+
+  allChanged(): void {
+    this.cache.clear();
+  }
+
+  listening(): void {
+    this.cache.resume();
+  }
+
+  lost(): void {
+    this.cache.suspend();
+  }
+
+  /** Cached credentials right now (for tests and diagnostics). */
+  get cachedCredentials(): number {
+    return this.cache.size;
   }
 
   async login(email: string, password: string): Promise<{ principal: Principal; sessionId: string }> {

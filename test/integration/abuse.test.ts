@@ -36,7 +36,7 @@ describe('abuse: login rate limit, and no secrets in logs', () => {
       body: JSON.stringify({ email: 'victim@test.local', password }),
     });
 
-  it('refuses sign-in with 429 and Retry-After once an account has too many failures, even with the right password', async () => {
+  it('refuses sign-in with 429 and Retry-After once an account has too many failures from one address, even with the right password', async () => {
     for (let i = 0; i < 3; i++) expect((await login(`guess-${i}`)).status).toBe(401);
     const blocked = await login('correct horse');
     expect(blocked.status).toBe(429);

@@ -51,16 +51,57 @@ export const usersRepository = {
     );
   },
 
-  async findBySession(db: Queryable, idHash: Buffer): Promise<Principal | undefined> {
-    const { rows } = await db.query<PrincipalRow>(
-      `SELECT u.id AS user_id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+  /** The session's user and how long the session has left (by the database's clock), if it is still valid. */
+  async findBySession(db: Queryable, idHash: Buffer): Promise<{ principal: Principal; remainingMs: number } | undefined> {
+    const { rows } = await db.query<PrincipalRow & { remaining_ms: number }>(
+      `SELECT u.id AS user_id, u.email, u.role, (extract(epoch FROM s.expires_at - now()) * 1000)::float8 AS remaining_ms
+       FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.id_hash = $1 AND s.expires_at > now()`,
       [idHash],
     );
-    return rows[0] && toPrincipal(rows[0]);
+    const row = rows[0];
+    return row && { principal: toPrincipal(row), remainingMs: row.remaining_ms };
   },
 
   async deleteSession(db: Queryable, idHash: Buffer): Promise<void> {
     await db.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+  },
+
+  /** Revokes the token with this digest; `found` false when no such token exists. */
+  async revokeToken(db: Queryable, tokenHash: Buffer): Promise<{ found: boolean; revoked: number; userId?: number }> {
+    const { rows } = await db.query<{ user_id: number; newly: boolean }>(
+      `WITH target AS (SELECT id, user_id, revoked_at IS NULL AS newly FROM api_tokens WHERE token_hash = $1 FOR UPDATE)
+       , revoked AS (UPDATE api_tokens t SET revoked_at = now() FROM target WHERE t.id = target.id AND target.newly RETURNING t.id)
+       SELECT user_id, newly FROM target`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    return row ? { found: true, revoked: row.newly ? 1 : 0, userId: row.user_id } : { found: false, revoked: 0 };
+  },
+
+  /** Revokes every active token of the user with this email; undefined when there is no such user. */
+  async revokeUserTokens(db: Queryable, email: string): Promise<{ user: Principal; revoked: number } | undefined> {
+    const { rows } = await db.query<PrincipalRow & { revoked: number }>(
+      `WITH u AS (SELECT id, email, role FROM users WHERE lower(email) = lower($1))
+       , revoked AS (UPDATE api_tokens t SET revoked_at = now() FROM u WHERE t.user_id = u.id AND t.revoked_at IS NULL RETURNING t.id)
+       SELECT u.id AS user_id, u.email, u.role, (SELECT count(*) FROM revoked)::int AS revoked FROM u`,
+      [email],
+    );
+    const row = rows[0];
+    return row && { user: toPrincipal(row), revoked: row.revoked };
+  },
+
+  /** Deletes the user; its tokens and sessions go with it (ON DELETE CASCADE). Undefined when there is no such user. */
+  async deleteUser(db: Queryable, email: string): Promise<{ user: Principal; tokens: number; sessions: number } | undefined> {
+    const { rows } = await db.query<PrincipalRow & { tokens: number; sessions: number }>(
+      `WITH d AS (DELETE FROM users WHERE lower(email) = lower($1) RETURNING id, email, role)
+       SELECT d.id AS user_id, d.email, d.role,
+         (SELECT count(*) FROM api_tokens t WHERE t.user_id = d.id)::int AS tokens,
+         (SELECT count(*) FROM sessions s WHERE s.user_id = d.id)::int AS sessions
+       FROM d`,
+      [email],
+    );
+    const row = rows[0];
+    return row && { user: toPrincipal(row), tokens: row.tokens, sessions: row.sessions };
   },
 };

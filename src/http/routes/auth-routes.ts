@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import type { LoginLimiter } from '../../auth/login-limiter';
 import { AppError } from '../../errors';
+import { safeError } from '../../logger';
 import type { AuthService } from '../../services/auth-service';
 import type { AppState } from '../context';
 import { SESSION_COOKIE } from '../middleware/authenticate';
@@ -28,13 +29,23 @@ export function authRoutes(options: AuthRoutesOptions): Router<AppState> {
 
   router.post('/login', jsonBody(options.bodyLimit), async (ctx) => {
     const { email, password } = parseOrThrow(loginBody, ctx.state.body);
-    const retryAfterSeconds = options.limiter.retryAfter(email, ctx.ip);
-    if (retryAfterSeconds > 0) throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds });
-    const { principal, sessionId } = await options.auth.login(email, password).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === 'INVALID_CREDENTIALS') options.limiter.recordFailure(email, ctx.ip);
+    // Counted before the password is checked, so attempts sent at once cannot all be checked (see LoginLimiter).
+    // ctx.ip is the socket's address, or with TRUST_PROXY the address the proxy put last in X-Forwarded-For.
+    const reservation = await options.limiter.reserve(email, ctx.ip);
+    if (!reservation.ok) throw new AppError('RATE_LIMITED', undefined, { retryAfterSeconds: reservation.retryAfterSeconds });
+    if (reservation.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, reservation.delayMs));
+    const { principal, sessionId } = await options.auth.login(email, password).catch(async (err: unknown) => {
+      // A wrong password (or unknown email) keeps its reservation: that is the counted failure.
+      if (!(err instanceof AppError && err.code === 'INVALID_CREDENTIALS')) {
+        await options.limiter.release(reservation).catch((releaseErr: unknown) => {
+          ctx.state.log.warn({ err: safeError(releaseErr), event: 'login_limiter.release_failed' }, 'sign-in attempt not given back');
+        });
+      }
       throw err;
     });
-    options.limiter.recordSuccess(email);
+    await options.limiter.succeeded(reservation).catch((err: unknown) => {
+      ctx.state.log.warn({ err: safeError(err), event: 'login_limiter.release_failed' }, 'sign-in attempt not given back');
+    });
     if (options.secureCookies) ctx.cookies.secure = true;
     ctx.cookies.set(SESSION_COOKIE, sessionId, {
       httpOnly: true,
