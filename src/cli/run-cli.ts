@@ -10,13 +10,15 @@ import { createLogger, type Logger } from '../logger';
 export class UsageError extends Error {}
 
 /**
- * Shared life cycle of the npm-script CLIs: parse arguments (before anything starts), load config, reach the database (embedded when DATABASE_URL is
- * unset), migrate, run the command with one client, and always release what was started. Logs go to stderr
+ * Shared life cycle of the npm-script CLIs: parse arguments (before anything starts), load config, reach the
+ * database (embedded when DATABASE_URL is unset), migrate (unless the command is the migration itself), run
+ * the command with one client, and always release what was started. Logs go to stderr
  * so stdout carries only the command's JSON result.
  */
 export async function runCli<A>(
   parseArgs: () => A,
   command: (client: pg.Client, args: A, logger: Logger) => Promise<unknown>,
+  options: { migrateFirst: boolean } = { migrateFirst: true },
 ): Promise<void> {
   // Dying of a signal would skip the 'exit' hook that stops an embedded server; exiting runs it, and the
   // server rolls back the open transaction when the connection drops, so nothing is half-written.
@@ -31,7 +33,7 @@ export async function runCli<A>(
     const client = new pg.Client({ connectionString: database.url });
     try {
       await client.connect();
-      await migrate(client, logger);
+      if (options.migrateFirst) await migrate(client, logger);
       const result = await command(client, args, logger);
       if (result !== undefined) process.stdout.write(`${JSON.stringify(result)}\n`);
     } finally {

@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { projectPath } from '../../src/paths';
 import { migrate } from '../../src/db/migrate';
 // For its side effect: the DATE type parser the service registers.
 import '../../src/db/pool';
@@ -36,5 +40,29 @@ describe('migrations', () => {
     );
     expect(BigInt(updated.version)).toBeGreaterThan(BigInt(asset.version));
     expect(updated.retired_at).not.toBeNull();
+  });
+
+  it('npm run db:migrate on a new database reports every migration it applied, then none', async () => {
+    const name = `${inject('runId')}_empty_${process.pid}`;
+    const admin = new pg.Client(inject('databaseUrl'));
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = `/${name}`;
+    const run = async () => {
+      const { stdout } = await promisify(execFile)('node', [projectPath('dist', 'src', 'cli', 'migrate.js')], {
+        env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' },
+      });
+      return JSON.parse(stdout) as { migrations: number; applied_now: string[] };
+    };
+    try {
+      const first = await run();
+      expect(first.applied_now.length).toBe(first.migrations);
+      expect(first.applied_now[0]).toMatch(/^001-/);
+      expect((await run()).applied_now).toEqual([]);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });
