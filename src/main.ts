@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config';
-import { mintDemoAdminToken, type DemoStart } from './db/demo-data';
+import { DEMO_ADMIN_EMAIL, mintDemoAdminToken, type DemoStart } from './db/demo-data';
 import { embeddedRefusal } from './db/resolve-database';
 import { loadEnvFile } from './env-file';
 import { createLogger, type Logger } from './logger';
@@ -46,6 +46,12 @@ function printQuickStart(service: RunningService, config: Config, demo: DemoStar
     );
   } else {
     lines.push('  A new admin API token: npm start -- --print-token   (or npm run token:create -- --email E)');
+  }
+  for (const email of demo.publishedPasswordUsers) {
+    lines.push(
+      `  WARNING: ${email} still has the password earlier versions published. Set a new one:`,
+      `    npm run user:create -- --email ${email} --role ${email === DEMO_ADMIN_EMAIL ? 'admin' : 'technician'} --password NEW_PASSWORD`,
+    );
   }
   if (note) lines.push(`  ${note}`);
   lines.push('');

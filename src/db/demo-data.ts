@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Role } from '../auth/principal';
-import { hashPassword } from '../auth/secrets';
+import { hashPassword, verifyPassword } from '../auth/secrets';
 import { issueToken } from '../services/api-tokens';
 import { usersRepository } from './repositories/users';
 import { seedDatabase } from './seed';
@@ -13,6 +13,8 @@ const DEMO_USERS: ReadonlyArray<{ email: string; role: Role }> = [
   { email: DEMO_TECHNICIAN_EMAIL, role: 'technician' },
 ];
 const DEMO_SIZE = { contacts: 50, tickets: 100, assets: 200 };
+/** The fixed passwords earlier versions gave the demo users (and published in the README). */
+const PUBLISHED_PASSWORDS: Readonly<Record<string, string>> = { [DEMO_ADMIN_EMAIL]: 'admin-demo', [DEMO_TECHNICIAN_EMAIL]: 'tech-demo' };
 
 export interface DemoUser {
   email: string;
@@ -29,6 +31,8 @@ export interface DemoStart {
   users: DemoUser[];
   /** A new admin API token, minted only on the start that created the demo admin (or when asked, see main.ts). */
   adminToken?: string;
+  /** Demo users of an older data folder that still have the password earlier versions published. */
+  publishedPasswordUsers: string[];
 }
 
 /** A random demo password: 96 bits, URL-safe, easy to paste. */
@@ -51,17 +55,26 @@ export async function ensureDemoData(pool: pg.Pool): Promise<DemoStart> {
     const seeded = rows[0]!.no_clients;
     if (seeded) await seedDatabase(client, DEMO_SIZE);
     const users: DemoUser[] = [];
+    const publishedPasswordUsers: string[] = [];
     let adminToken: string | undefined;
-    if (seeded || rows[0]!.no_users) {
-      for (const { email, role } of DEMO_USERS) {
-        if (await usersRepository.findForLogin(client, email)) continue;
+    const createMissing = seeded || rows[0]!.no_users;
+    for (const { email, role } of DEMO_USERS) {
+      const existing = await usersRepository.findForLogin(client, email);
+      if (existing) {
+        // Left as it is (a start never changes a user), but said out loud: that password is public.
+        if (existing.passwordHash && (await verifyPassword(existing.passwordHash, PUBLISHED_PASSWORDS[email]!))) {
+          publishedPasswordUsers.push(email);
+        }
+        continue;
+      }
+      if (createMissing) {
         const password = randomPassword();
         await usersRepository.upsertUser(client, email, role, await hashPassword(password));
         users.push({ email, role, password });
         if (role === 'admin') adminToken = (await issueToken(client, email, 'demo first start')).token;
       }
     }
-    return adminToken === undefined ? { seeded, users } : { seeded, users, adminToken };
+    return adminToken === undefined ? { seeded, users, publishedPasswordUsers } : { seeded, users, adminToken, publishedPasswordUsers };
   } finally {
     client.release();
   }

@@ -153,7 +153,25 @@ describe('npm start with DATABASE_URL unset: the embedded quick start', () => {
     expect(token).toBeDefined();
     expect(await withToken(url, token)).toBe(200);
     expect(passwordOf(banner, 'admin@example.com')).toBeUndefined();
+    expect(banner).not.toContain('WARNING');
     expect(await signIn(url, 'admin@example.com', adminPassword)).toBe(200);
+    expect(await stopMain(running)).toBe(0);
+    running = undefined;
+  }, 120_000);
+
+  it('warns, without changing it, about a demo user that has the password earlier versions published', async () => {
+    // As an older data folder would have it; user:create runs on the same embedded database.
+    const reset = spawnSync(
+      process.execPath,
+      [projectPath('dist', 'src', 'cli', 'user-create.js'), '--email', 'tech@example.com', '--role', 'technician', '--password', 'tech-demo'],
+      { cwd: projectPath(), env, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(reset.status, reset.stderr).toBe(0);
+    running = await startMain(env);
+    const { url, banner } = running;
+    expect(banner).toContain('WARNING: tech@example.com still has the password earlier versions published. Set a new one:');
+    expect(banner).not.toContain('WARNING: admin@example.com');
+    expect(await signIn(url, 'tech@example.com', 'tech-demo')).toBe(200);
     expect(await stopMain(running)).toBe(0);
     running = undefined;
   }, 120_000);
