@@ -28,8 +28,12 @@ function parseByteSize(text: string): number {
   return Number(amount) * BYTE_UNITS[unit!.toLowerCase() as keyof typeof BYTE_UNITS];
 }
 
+/** Accepted NODE_ENV values; an embedded database is refused under `staging` and `production`. */
+export const NODE_ENVS = ['development', 'test', 'staging', 'production'] as const;
+
 const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Read for one thing only: where the embedded PostgreSQL may run (development and test; see resolve-database.ts).
+  NODE_ENV: z.enum(NODE_ENVS).default('development'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -37,7 +41,8 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_PG_PORT: intIn(1, 65535).default(54329),
   PORT: intIn(0, 65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Loopback unless told otherwise: a quick start must not be reachable from the network by accident.
+  HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ASSET_CACHE_TTL: intIn(0, 31_536_000).default(0),
   CACHE_LOOKUP_TIMEOUT_MS: intIn(1, 10_000).default(100),

@@ -12,7 +12,7 @@ import { LOOKUP_TICKET } from './cache/protocol';
 import { Metrics } from './metrics';
 import type { AppState } from './http/context';
 import type { Config } from './config';
-import { ensureDemoData } from './db/demo-data';
+import { ensureDemoData, type DemoStart } from './db/demo-data';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { resolveDatabase, type ResolvedDatabase } from './db/resolve-database';
@@ -31,8 +31,8 @@ export interface RunningService {
   cache: CacheClient;
   /** The Koa app behind the listener: its routers are what the route-guard test walks. */
   app: Koa<AppState>;
-  /** Set for the embedded quick start: whether demo data was loaded now, and a fresh admin token. */
-  demo?: { seeded: boolean; adminToken: string };
+  /** Set for the embedded quick start: whether demo data and demo users were created now (see demo-data.ts). */
+  demo?: DemoStart;
   /** Ordered shutdown: stop accepting, drain in-flight requests, close pools, stop an embedded database. */
   stop(): Promise<void>;
 }

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { ConfigError, loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import '../db/pool';
-import { resolveDatabase } from '../db/resolve-database';
+import { EmbeddedRefusedError, resolveDatabase } from '../db/resolve-database';
+import { loadEnvFile } from '../env-file';
 import pino from 'pino';
 import { createLogger, type Logger } from '../logger';
 
@@ -10,9 +11,10 @@ import { createLogger, type Logger } from '../logger';
 export class UsageError extends Error {}
 
 /**
- * Shared life cycle of the npm-script CLIs: parse arguments (before anything starts), load config, reach the
- * database (embedded when DATABASE_URL is unset), migrate (unless the command is the migration itself), run
- * the command with one client, and always release what was started. Logs go to stderr
+ * Shared life cycle of the npm-script CLIs: parse arguments (before anything starts), load .env (the environment
+ * wins) and config, reach the database (embedded when DATABASE_URL is unset, refused under NODE_ENV=production
+ * or staging), migrate (unless the command is the migration itself), run the command with one client, and
+ * always release what was started. Logs go to stderr
  * so stdout carries only the command's JSON result.
  */
 export async function runCli<A>(
@@ -27,6 +29,7 @@ export async function runCli<A>(
   let exitCode = 0;
   try {
     const args = parseArgs();
+    loadEnvFile();
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, pino.destination({ dest: 2, sync: true }));
     const database = await resolveDatabase(config, logger);
@@ -41,7 +44,7 @@ export async function runCli<A>(
       await database.stop();
     }
   } catch (err) {
-    exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+    exitCode = err instanceof UsageError || err instanceof ConfigError || err instanceof EmbeddedRefusedError ? 2 : 1;
     process.stderr.write(`${(err as Error).message}\n`);
   }
   process.exitCode = exitCode;

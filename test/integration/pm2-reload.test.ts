@@ -13,7 +13,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 const run = promisify(execFile);
 const PM2 = projectPath('node_modules', '.bin', 'pm2');
 
-/** The service under real PM2, started from ecosystem.config.js in cluster mode, with its own PM2 home. */
+/**
+ * The service under real PM2, started from ecosystem.config.js with the file's defaults (2 instances, cluster
+ * mode), with its own PM2 home. INSTANCES is set empty, which the file reads as unset whatever .env says.
+ */
 describe('under PM2: start, reload under traffic, stop', () => {
   let db: TestDatabase;
   let home: string;
@@ -24,7 +27,7 @@ describe('under PM2: start, reload under traffic, stop', () => {
     run(PM2, args, {
       cwd: projectPath(),
       timeout: 120_000,
-      env: { ...process.env, PM2_HOME: home, DATABASE_URL: db.url, PORT: new URL(url).port, HOST: '127.0.0.1', INSTANCES: '2', LOG_LEVEL: 'warn' },
+      env: { ...process.env, PM2_HOME: home, DATABASE_URL: db.url, PORT: new URL(url).port, HOST: '127.0.0.1', INSTANCES: '', LOG_LEVEL: 'warn' },
     });
 
   beforeAll(async () => {

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { CacheClient } from '../../cache/cache-client';
+import { summarizeCacheStats } from '../../cache/stats-summary';
 import type { WidgetService } from '../../services/widget-service';
 import type { AppMiddleware, AppState } from '../context';
 import { requireRole } from '../middleware/authenticate';
@@ -27,7 +28,9 @@ export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: Ap
   });
 
   router.get('/cache/stats', async (ctx) => {
-    ctx.body = await cache.stats();
+    const stats = await cache.stats();
+    // `summary` first: the status and one line an operator reads at a glance; the raw figures follow.
+    ctx.body = { summary: summarizeCacheStats(stats, new Date()), ...stats };
   });
 
   return router;
