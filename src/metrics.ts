@@ -75,6 +75,11 @@ export class Metrics {
     counter('asset_cache_refresh_failures_total', 'Full snapshot builds that failed', (s) => s.refresh_failures);
     counter('asset_cache_feed_reconnects_total', 'Change-feed LISTEN reconnections', (s) => s.feed_reconnects);
     counter('asset_cache_changes_applied_total', 'Row changes applied from the change feed', (s) => s.changes_applied);
+    counter('asset_cache_feed_invalid_total', 'Change notifications refused as malformed (each reason logged once)', (s) => s.feed_invalid);
+    counter('asset_cache_feed_retries_total', 'Re-reads of changed rows that failed and were retried', (s) => s.feed_retries);
+    counter('asset_cache_feed_stalls_total', 'Changes not applied within CACHE_FEED_RETRY_MS (the cache went degraded and resynced)', (s) => s.feed_stalls);
+    counter('asset_cache_audit_checks_total', 'Background audit samples compared with SQL', (s) => s.audit_checks);
+    counter('asset_cache_drift_total', 'Audit samples where the cache still differed from SQL after a settle time', (s) => s.drift);
     counter('asset_cache_worker_restarts_total', 'Cache worker restarts after an exit, crash or memory limit', (s) => s.worker_restarts);
     gauge('asset_cache_entries', 'Active assets in the cache', (s) => s.size);
     gauge('asset_cache_contacts', 'Contacts with at least one cached asset', (s) => s.contacts);
@@ -85,6 +90,15 @@ export class Metrics {
     );
     gauge('asset_cache_feed_heartbeat_seconds', 'Round trip of the last change-feed heartbeat notification', (s) =>
       s.feed_heartbeat_ms === null ? null : s.feed_heartbeat_ms / 1000,
+    );
+    gauge('asset_cache_pending_changes', 'Changes notified and not applied yet', (s) => s.pending_changes);
+    gauge(
+      'asset_cache_pending_change_age_seconds',
+      'Age of the oldest change notified and not applied yet (after a feed loss or stall: since then, until resynced); 0 when none',
+      (s) => s.pending_change_age_ms / 1000,
+    );
+    gauge('asset_cache_last_change_applied_timestamp_seconds', 'Unix time the change feed last applied a change', (s) =>
+      s.last_change_at === null ? null : Date.parse(s.last_change_at) / 1000,
     );
     gauge('asset_cache_snapshot_bytes', 'Bytes held by the packed snapshot', (s) => s.snapshot_bytes);
     gauge('asset_cache_worker_heap_bytes', 'JS heap used by the cache worker thread', (s) => s.heap_used_bytes);

@@ -9,6 +9,8 @@ import { ChangeApplier } from './change-applier';
 import { ChangeFeed } from './change-feed';
 import { toAssetChange } from './cache-write';
 import { Directory, directoryTransferList, emptyDirectory } from './directory';
+import { DriftAudit } from './drift-audit';
+import { createReaderPool, freshnessStats } from './freshness';
 import { emptySnapshot, snapshotTransferList } from './snapshot';
 
 const RETRY_MIN_MS = 1_000;
@@ -33,6 +35,7 @@ export class AssetCache {
   private readonly reader: pg.Pool;
   private readonly feed: ChangeFeed;
   private readonly applier: ChangeApplier;
+  private readonly audit: DriftAudit;
   private state: CacheState = 'cold';
   private warmed = false;
   private feedUp = false;
@@ -56,19 +59,15 @@ export class AssetCache {
     this.builder = options.buildThread
       ? new Piscina({ filename: options.buildTaskFile, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' })
       : undefined;
-    this.reader = new pg.Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'asset-cache-reader' });
-    this.reader.on('error', (err) => logger.warn({ err: safeError(err), event: 'feed.reader_error' }, 'cache reader connection failed'));
-    this.applier = new ChangeApplier(this.reader, this.index, this.directory, logger);
+    this.reader = createReaderPool(options, logger);
+    this.applier = new ChangeApplier(this.reader, this.index, this.directory, logger, { retryMs: options.feedRetryMs, onStall: () => this.resync() });
+    const { reader: pool, index, directory, applier } = this;
+    this.audit = new DriftAudit({ pool, index, directory, applier, logger, perMinute: options.auditPerMinute, isReady: () => this.state === 'ready', onDistrust: () => this.resync() });
     this.feed = new ChangeFeed(
       { databaseUrl: options.databaseUrl, heartbeatMs: options.heartbeatMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, logger },
       {
         change: (kind, id, version) => this.applier.add(kind, id, version),
-        lost: () => {
-          this.feedUp = false;
-          this.losses++;
-          this.stale = true;
-          this.updateState();
-        },
+        lost: () => this.distrust(true),
         restored: () => {
           this.feedUp = true;
           this.updateState();
@@ -81,6 +80,7 @@ export class AssetCache {
   /** LISTEN first, then build: a change committed in between is then either in the snapshot or in the feed. */
   start(): void {
     this.updateState('warming');
+    this.audit.start();
     void this.feed.start().then(() => {
       this.feedUp = true;
       return this.refresh('startup').catch(() => undefined);
@@ -158,12 +158,17 @@ export class AssetCache {
       this.snapshotBytes = bytesOf([...snapshotTransferList(built.assets), ...directoryTransferList(built.directory)]);
       const durationMs = Math.round(performance.now() - started);
       this.warmed = true;
-      if (feedUp && losses === this.losses) this.stale = false;
+      if (feedUp && losses === this.losses) {
+        this.stale = false;
+        this.applier.resynced();
+      }
       this.lastWarmAt = Date.now();
       this.lastWarmDurationMs = durationMs;
       this.counters.refreshes++;
       this.retryDelay = RETRY_MIN_MS;
       this.updateState();
+      // Trust was lost during this build (it began too early to clear it): the next one may.
+      if (this.stale && this.feedUp) setImmediate(() => this.refresh('resync').catch(() => undefined));
       const result = { assets: this.index.size, contacts: this.index.contacts, durationMs };
       this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs, build_in: this.buildIn }, 'asset cache warmed');
       return result;
@@ -177,6 +182,20 @@ export class AssetCache {
       }
       throw err;
     }
+  }
+
+  /** Changes may be missed (feed lost, stalled re-reads, drift): degraded until a build begun after this completes. */
+  private distrust(feedLost = false): void {
+    if (feedLost) this.feedUp = false;
+    this.losses++;
+    this.stale = true;
+    this.applier.discard();
+    this.updateState();
+  }
+
+  private resync(): void {
+    this.distrust();
+    if (this.feedUp) this.refresh('resync').catch(() => undefined);
   }
 
   /** Stale-while-revalidate: an expired cache keeps answering while one background refresh runs. */
@@ -218,16 +237,17 @@ export class AssetCache {
       feed_connected: this.feed.connected,
       feed_reconnects: this.feed.reconnects,
       feed_heartbeat_ms: this.feed.lastHeartbeatMs,
-      changes_applied: this.applier.applied,
-      last_change_at: this.applier.lastAppliedAt ? new Date(this.applier.lastAppliedAt).toISOString() : null,
       heap_used_bytes: heap.used_heap_size,
       snapshot_bytes: this.snapshotBytes,
       build_in: this.buildIn,
+      ...freshnessStats(this.feed, this.applier, this.audit, this.options.auditPerMinute),
     };
   }
 
   async close(): Promise<void> {
     clearTimeout(this.retryTimer);
+    this.audit.stop();
+    this.applier.close();
     await this.feed.stop();
     await this.builder?.destroy();
     await this.reader.end();

@@ -2,99 +2,227 @@ import type pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
 import type { AssetChange, AssetIndex } from './asset-index';
 import { ASSET_COLUMNS } from './build-snapshot.task';
-import type { ChangeKind } from './change-feed';
+import type { ChangeKind } from './change-message';
 import type { Directory } from './directory';
+import { batchSize, PendingChanges, type ChangeBatch } from './pending-changes';
 
 const CHUNK = 1_000;
+const BACKOFF_MIN_MS = 25;
+const BACKOFF_MAX_MS = 500;
+export const DEFAULT_RETRY_MS = 5_000;
 
 type AssetRow = [number, number, number, string, string, string, string];
 
+export interface ChangeApplierOptions {
+  /**
+   * CACHE_FEED_RETRY_MS: the longest a notified change may wait to be applied. A failed re-read is retried
+   * with backoff meanwhile; past it, `onStall` runs.
+   */
+  retryMs?: number;
+  /**
+   * A change has waited longer than `retryMs` (re-reads failing, hanging, or too far behind). The cache must
+   * stop claiming to be fresh and resync, then call `discard()` (which is the default when no cache listens).
+   */
+  onStall?: () => void;
+}
+
+/** Thrown inside a re-read whose batch was discarded meanwhile: its rows must not be applied. */
+const DISCARDED = new Error('batch discarded by a resync');
+
+const firstOf = <T>(items: Iterable<T>, count: number): T[] => {
+  const out: T[] = [];
+  for (const item of items) {
+    if (out.length === count) break;
+    out.push(item);
+  }
+  return out;
+};
+
 /**
- * Applies change notifications: ids pile up in sets (so a burst of updates to one row costs one read),
- * then the rows are re-read by id in batches and applied. One flush runs at a time, so re-reads of the same
- * ticket or contact (which carry no version) are applied in the order they were read. Assets carry their
- * row version, so an older read can never overwrite a newer one whatever the order.
+ * Applies change notifications: ids pile up in PendingChanges, then the rows are re-read by id in batches and
+ * applied. One flush runs at a time, so re-reads of the same ticket or contact (which carry no version) are
+ * applied in the order they were read. Assets carry their row version, so an older read can never overwrite
+ * a newer one whatever the order.
+ *
+ * No id is ever dropped silently. A failed re-read puts back what it had not applied yet, merged with the ids
+ * noted since, and is retried with backoff (25 ms doubling to 500 ms). A watchdog follows the oldest change not
+ * yet applied: once it has waited `retryMs`, `onStall` tells the cache, which goes degraded and resyncs; only
+ * then is everything pending discarded, because the resync's snapshot holds it (a row is committed before
+ * its notification arrives).
  */
 export class ChangeApplier {
-  /** Asset id → the newest version notified (Infinity: unknown, as for a delete; always re-read). */
-  private readonly pendingAssets = new Map<number, number>();
-  private readonly pending: Record<Exclude<ChangeKind, 'asset'>, Set<number>> = { ticket: new Set(), contact: new Set() };
+  private readonly pending = new PendingChanges();
+  private inFlight: ChangeBatch | undefined;
   private running: Promise<void> | undefined;
-  private scheduled = false;
+  /** Cancels the drain scheduled next (setImmediate, or the backoff timer after a failure). */
+  private cancelScheduled: (() => void) | undefined;
+  private backoffMs = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Bumped by discard(): a re-read in flight from an older generation applies nothing. */
+  private generation = 0;
+  /** When the oldest change a discard dropped was noted; counts until the resync that covers it completes. */
+  private discardedSince: number | null = null;
+  private closed = false;
+  private readonly retryMs: number;
+  private readonly onStall: () => void;
   applied = 0;
   lastAppliedAt: number | null = null;
+  /** Re-reads that failed and were retried. */
+  failures = 0;
+  /** Times a change waited past `retryMs` and the cache was told to resync. */
+  stalls = 0;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly index: AssetIndex,
     private readonly directory: Directory,
     private readonly logger: Logger,
-  ) {}
+    options: ChangeApplierOptions = {},
+  ) {
+    this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
+    this.onStall = options.onStall ?? (() => this.discard());
+  }
 
   /**
    * Notes a changed row. An asset notified with a version the index already holds needs no re-read: on the
    * instance that made the write, the write was applied before its response went out.
    */
   add(kind: ChangeKind, id: number, version = Infinity): void {
-    if (kind !== 'asset') this.pending[kind].add(id);
-    else if (this.index.versionOf(id) >= version) return;
-    else this.pendingAssets.set(id, Math.max(this.pendingAssets.get(id) ?? -1, version));
+    if (this.closed) return;
+    if (kind === 'asset' && this.index.versionOf(id) >= version) return;
+    this.pending.note(kind, id, version);
     this.schedule();
+    this.armWatchdog();
+  }
+
+  /** Changes noted and not applied yet (pending and in flight). */
+  get pendingCount(): number {
+    return this.pending.size + (this.inFlight ? batchSize(this.inFlight) : 0);
+  }
+
+  /** When the oldest change noted and not applied yet was noted (Date.now()); null when there is none. */
+  get oldestUnapplied(): number | null {
+    const pending = this.pending.since;
+    const inFlight = this.inFlight && batchSize(this.inFlight) > 0 ? this.inFlight.since : null;
+    return pending === null ? inFlight : inFlight === null ? pending : Math.min(pending, inFlight);
+  }
+
+  /**
+   * Age of the oldest change notified and not applied yet, 0 when there is none. After a discard, the oldest
+   * change it dropped (or the loss itself) keeps counting until resynced().
+   */
+  get pendingAgeMs(): number {
+    const oldest = this.oldestUnapplied;
+    const since = this.discardedSince === null ? oldest : oldest === null ? this.discardedSince : Math.min(oldest, this.discardedSince);
+    return since === null ? 0 : Math.max(0, Date.now() - since);
+  }
+
+  /**
+   * Drops every change pending or in flight, because a resync that begins after this call covers them (and
+   * whatever the feed may have missed). Called by the cache on any loss of trust: feed lost, stall, drift.
+   */
+  discard(now = Date.now()): void {
+    const oldest = this.oldestUnapplied;
+    this.discardedSince = Math.min(this.discardedSince ?? now, oldest ?? now);
+    this.generation++;
+    this.pending.clear();
+    this.inFlight = undefined;
+    this.cancelScheduled?.();
+    this.cancelScheduled = undefined;
+    this.backoffMs = 0;
+  }
+
+  /** A resync that began after the latest discard has completed: what was dropped is in the cache now. */
+  resynced(): void {
+    this.discardedSince = null;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.discard();
+    clearTimeout(this.watchdog);
   }
 
   /** Ids noted in the same event-loop turn go out in one read; a running drain picks up later ones itself. */
   private schedule(): void {
-    if (this.scheduled || this.running) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
+    if (this.cancelScheduled || this.running || this.closed) return;
+    const run = () => {
+      this.cancelScheduled = undefined;
       this.running = this.drain().finally(() => {
         this.running = undefined;
-        if (this.hasPending()) this.schedule();
+        if (this.pending.size > 0) this.schedule();
       });
-    });
-  }
-
-  private hasPending(): boolean {
-    return this.pendingAssets.size + this.pending.ticket.size + this.pending.contact.size > 0;
-  }
-
-  private take(kind: Exclude<ChangeKind, 'asset'>): number[] {
-    const ids = [...this.pending[kind]];
-    this.pending[kind].clear();
-    return ids;
-  }
-
-  /** Pending asset ids whose notified version the index does not hold yet (the write may have come in meanwhile). */
-  private takeAssets(): number[] {
-    const ids: number[] = [];
-    for (const [id, version] of this.pendingAssets) if (this.index.versionOf(id) < version) ids.push(id);
-    this.pendingAssets.clear();
-    return ids;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.hasPending()) {
-        await this.readAssets(this.takeAssets());
-        await this.readTickets(this.take('ticket'));
-        await this.readContacts(this.take('contact'));
-        this.lastAppliedAt = Date.now();
-      }
-    } catch (err) {
-      // The ids taken are lost here; the feed will report the connection trouble and a resync covers them.
-      this.logger.warn({ err: safeError(err), event: 'feed.apply_failed' }, 'could not re-read changed rows');
+    };
+    if (this.backoffMs > 0) {
+      const timer = setTimeout(run, this.backoffMs);
+      this.cancelScheduled = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(run);
+      this.cancelScheduled = () => clearImmediate(immediate);
     }
   }
 
-  private async readAssets(ids: number[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
+  /** Follows the oldest change not applied yet; one that waits `retryMs` stalls the applier. */
+  private armWatchdog(delayMs?: number): void {
+    if (this.watchdog || this.closed) return;
+    const oldest = this.oldestUnapplied;
+    if (oldest === null) return;
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      const since = this.oldestUnapplied;
+      if (since !== null && Date.now() - since >= this.retryMs) this.stall(since);
+      else this.armWatchdog();
+    }, delayMs ?? Math.max(1, oldest + this.retryMs - Date.now()));
+  }
+
+  private stall(since: number): void {
+    this.stalls++;
+    this.logger.error(
+      { event: 'feed.apply_stalled', pending: this.pendingCount, oldest_age_ms: Date.now() - since, retry_ms: this.retryMs, failures: this.failures },
+      'changed rows not applied within CACHE_FEED_RETRY_MS: cache degraded until a resync',
+    );
+    this.onStall();
+    // The cache discards on a stall; if nothing did, stall again only after another full retryMs.
+    this.armWatchdog(this.retryMs);
+  }
+
+  private async drain(): Promise<void> {
+    const generation = this.generation;
+    while (this.pending.size > 0 && generation === this.generation) {
+      const batch = this.pending.take((id) => this.index.versionOf(id));
+      this.inFlight = batch;
+      try {
+        await this.readAssets(batch, generation);
+        await this.readRows('ticket', batch.tickets, generation);
+        await this.readRows('contact', batch.contacts, generation);
+      } catch (err) {
+        // Discarded meanwhile: the resync covers the batch, and a read from before it must not be applied.
+        if (generation !== this.generation) return;
+        this.inFlight = undefined;
+        this.pending.restore(batch);
+        this.failures++;
+        this.backoffMs = Math.min(Math.max(this.backoffMs * 2, BACKOFF_MIN_MS), BACKOFF_MAX_MS);
+        this.logger.warn(
+          { err: safeError(err), event: 'feed.apply_failed', pending: this.pending.size, pending_age_ms: this.pendingAgeMs, retry_in_ms: this.backoffMs },
+          'could not re-read changed rows; retrying',
+        );
+        return;
+      }
+      this.inFlight = undefined;
+      this.backoffMs = 0;
+      this.lastAppliedAt = Date.now();
+    }
+  }
+
+  private async readAssets(batch: ChangeBatch, generation: number): Promise<void> {
+    while (batch.assets.size > 0) {
+      const chunk = firstOf(batch.assets.keys(), CHUNK);
       const { rows } = await this.pool.query<AssetRow>({
         text: `SELECT ${ASSET_COLUMNS}, a.status FROM assets a WHERE a.id = ANY($1::int[])`,
         values: [chunk],
         rowMode: 'array',
       });
+      if (generation !== this.generation) throw DISCARDED;
       const seen = new Set<number>();
       for (const [id, contactId, clientId, createdUs, version, fragment, status] of rows) {
         seen.add(id);
@@ -106,32 +234,32 @@ export class ChangeApplier {
       }
       for (const id of chunk) {
         if (!seen.has(id) && this.index.apply({ kind: 'remove', id, version: Infinity })) this.applied++;
+        batch.assets.delete(id);
       }
     }
   }
 
-  private async readTickets(ids: number[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      const { rows } = await this.pool.query<{ id: number; contact_id: number | null }>(
-        'SELECT id, contact_id FROM tickets WHERE id = ANY($1::int[])',
-        [chunk],
-      );
-      const found = new Map(rows.map((r) => [r.id, r.contact_id]));
-      for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined);
-      this.applied += chunk.length;
-    }
-  }
-
-  private async readContacts(ids: number[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      const { rows } = await this.pool.query<{ id: number; name: string }>(
-        'SELECT id, to_json(name)::text AS name FROM contacts WHERE id = ANY($1::int[])',
-        [chunk],
-      );
-      const found = new Map(rows.map((r) => [r.id, r.name]));
-      for (const id of chunk) this.directory.setContact(id, found.get(id));
+  private async readRows(kind: 'ticket' | 'contact', ids: Set<number>, generation: number): Promise<void> {
+    while (ids.size > 0) {
+      const chunk = firstOf(ids, CHUNK);
+      if (kind === 'ticket') {
+        const { rows } = await this.pool.query<{ id: number; contact_id: number | null }>(
+          'SELECT id, contact_id FROM tickets WHERE id = ANY($1::int[])',
+          [chunk],
+        );
+        if (generation !== this.generation) throw DISCARDED;
+        const found = new Map(rows.map((r) => [r.id, r.contact_id]));
+        for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined);
+      } else {
+        const { rows } = await this.pool.query<{ id: number; name: string }>(
+          'SELECT id, to_json(name)::text AS name FROM contacts WHERE id = ANY($1::int[])',
+          [chunk],
+        );
+        if (generation !== this.generation) throw DISCARDED;
+        const found = new Map(rows.map((r) => [r.id, r.name]));
+        for (const id of chunk) this.directory.setContact(id, found.get(id));
+      }
+      for (const id of chunk) ids.delete(id);
       this.applied += chunk.length;
     }
   }

@@ -1,11 +1,13 @@
 import pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
+import { parseChangeMessage, type ChangeKind, type InvalidReason } from './change-message';
+
+export type { ChangeKind } from './change-message';
 
 export const CHANGE_CHANNEL = 'awc_changes';
 export const LISTEN_APPLICATION_NAME = 'asset-cache-listen';
-
-export type ChangeKind = 'asset' | 'ticket' | 'contact';
-const KINDS: Record<string, ChangeKind> = { a: 'asset', t: 'ticket', c: 'contact' };
+/** How much of a refused payload goes into its log line. */
+const LOGGED_PAYLOAD_CHARS = 200;
 
 export interface ChangeFeedOptions {
   databaseUrl: string;
@@ -39,7 +41,11 @@ export class ChangeFeed {
   private backoff = BACKOFF_MIN_MS;
   private stopped = false;
   private beats = 0;
+  /** Reasons already logged: a flood of bad payloads is counted, not logged line by line. */
+  private readonly invalidLogged = new Set<InvalidReason>();
   reconnects = 0;
+  /** Payloads refused by parseChangeMessage. */
+  invalid = 0;
   lastHeartbeatMs: number | null = null;
 
   constructor(
@@ -98,26 +104,26 @@ export class ChangeFeed {
     this.options.logger.info({ event: 'feed.listening', reconnects: this.reconnects }, 'listening for changes');
   }
 
+  /** Validates one payload; a refused one is counted and, the first time for its reason, logged. */
   private onNotification(payload: string | undefined): void {
-    let message: { t?: unknown; op?: unknown; id?: unknown; v?: unknown; n?: unknown };
-    try {
-      message = JSON.parse(payload ?? '');
-    } catch {
-      return;
-    }
-    if (message.t === 'hb') {
-      if (this.awaitingBeat && message.n === this.awaitingBeat.nonce) {
+    const message = parseChangeMessage(payload);
+    if (message.type === 'change') {
+      this.events.change(message.kind, message.id, message.version);
+    } else if (message.type === 'heartbeat') {
+      if (this.awaitingBeat && message.nonce === this.awaitingBeat.nonce) {
         this.lastHeartbeatMs = Math.round((performance.now() - this.awaitingBeat.sentAt) * 100) / 100;
         clearTimeout(this.awaitingBeat.timer);
         this.awaitingBeat = undefined;
       }
-      return;
+    } else {
+      this.invalid++;
+      if (this.invalidLogged.has(message.reason)) return;
+      this.invalidLogged.add(message.reason);
+      this.options.logger.warn(
+        { event: 'feed.invalid_notification', reason: message.reason, payload: (payload ?? '').slice(0, LOGGED_PAYLOAD_CHARS) },
+        'change notification refused (logged once per reason; counted in feed_invalid)',
+      );
     }
-    const kind = typeof message.t === 'string' ? KINDS[message.t] : undefined;
-    if (!kind || !Number.isInteger(message.id)) return;
-    // A delete carries the version the row had, which the cache may already know: it must always be re-read.
-    const version = kind === 'asset' && message.op !== 'd' && Number.isInteger(message.v) ? (message.v as number) : undefined;
-    this.events.change(kind, message.id as number, version);
   }
 
   /** Sends a heartbeat through the database to ourselves; silence past the timeout counts as a loss. */

@@ -56,6 +56,16 @@ const NO_WORKER_STATS: Omit<WorkerStats, 'build_in'> = {
   last_change_at: null,
   heap_used_bytes: 0,
   snapshot_bytes: 0,
+  feed_invalid: 0,
+  feed_retries: 0,
+  feed_stalls: 0,
+  pending_changes: 0,
+  pending_change_age_ms: 0,
+  audit_per_minute: 0,
+  audit_checks: 0,
+  drift: 0,
+  drift_repaired: 0,
+  last_drift_at: null,
 };
 
 const RESTART_MIN_MS = 200;

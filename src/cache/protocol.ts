@@ -33,6 +33,10 @@ export interface CacheWorkerOptions {
   heartbeatMs: number;
   /** How long that notification may take to come back before the connection counts as dead. */
   heartbeatTimeoutMs: number;
+  /** CACHE_FEED_RETRY_MS: the longest a notified change may wait to be applied before the cache resyncs. */
+  feedRetryMs: number;
+  /** CACHE_AUDIT_PER_MINUTE: background samples compared with SQL per minute; 0 = off. */
+  auditPerMinute: number;
   logLevel: string;
 }
 
@@ -89,6 +93,24 @@ export interface WorkerStats {
   snapshot_bytes: number;
   /** Where snapshots are built: a piscina `thread`, or the cache `worker` itself (CACHE_BUILD_THREAD=false). */
   build_in: 'thread' | 'worker';
+  // Freshness under faults (issue 13): see workers/freshness.ts.
+  /** Notifications refused as malformed (bad JSON, kind, op, id out of 1..2^31-1, version). */
+  feed_invalid: number;
+  /** Re-reads of changed rows that failed and were retried. */
+  feed_retries: number;
+  /** Times a change waited past CACHE_FEED_RETRY_MS, so the cache went degraded and resynced. */
+  feed_stalls: number;
+  /** Changes notified and not applied yet. */
+  pending_changes: number;
+  /** Age of the oldest of them (after a loss: since the loss, until the resync completes); 0 when none. */
+  pending_change_age_ms: number;
+  /** Background audit samples per minute (CACHE_AUDIT_PER_MINUTE), samples compared, confirmed drifts. */
+  audit_per_minute: number;
+  audit_checks: number;
+  drift: number;
+  /** Drifts a re-read repaired (the others made the cache resync, or SQL moved before the re-check). */
+  drift_repaired: number;
+  last_drift_at: string | null;
 }
 
 /** The control-plane API the worker exposes through comlink. */

@@ -11,6 +11,8 @@ function stats(overrides: Partial<CacheStats> = {}): CacheStats {
     ttl_seconds: 0, feed_connected: true, feed_reconnects: 0, feed_heartbeat_ms: 2, changes_applied: 5,
     last_change_at: '2026-11-30T11:59:30Z', heap_used_bytes: 8_000_000, snapshot_bytes: 3_145_728, build_in: 'thread',
     misses: 10, hit_rate: 99, worker_restarts: 0, worker_available: true,
+    feed_invalid: 0, feed_retries: 0, feed_stalls: 0, pending_changes: 0, pending_change_age_ms: 0,
+    audit_per_minute: 20, audit_checks: 40, drift: 0, drift_repaired: 0, last_drift_at: null,
     ...overrides,
   };
 }

@@ -1,0 +1,60 @@
+import pg from 'pg';
+import type { CacheWorkerOptions, WorkerStats } from '../src/cache/protocol';
+import { safeError, type Logger } from '../src/logger';
+import type { ChangeApplier } from './change-applier';
+import type { ChangeFeed } from './change-feed';
+import type { DriftAudit } from './drift-audit';
+
+type FreshnessStats = Pick<
+  WorkerStats,
+  | 'changes_applied'
+  | 'last_change_at'
+  | 'feed_invalid'
+  | 'feed_retries'
+  | 'feed_stalls'
+  | 'pending_changes'
+  | 'pending_change_age_ms'
+  | 'audit_per_minute'
+  | 'audit_checks'
+  | 'drift'
+  | 'drift_repaired'
+  | 'last_drift_at'
+>;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** How fresh the cache is, measured: what the feed refused, what waits to be applied, what the audit found. */
+export function freshnessStats(feed: ChangeFeed, applier: ChangeApplier, audit: DriftAudit, auditPerMinute: number): FreshnessStats {
+  return {
+    changes_applied: applier.applied,
+    last_change_at: iso(applier.lastAppliedAt),
+    feed_invalid: feed.invalid,
+    feed_retries: applier.failures,
+    feed_stalls: applier.stalls,
+    pending_changes: applier.pendingCount,
+    pending_change_age_ms: applier.pendingAgeMs,
+    audit_per_minute: auditPerMinute,
+    audit_checks: audit.checks,
+    drift: audit.drift,
+    drift_repaired: audit.repaired,
+    last_drift_at: iso(audit.lastDriftAt),
+  };
+}
+
+/**
+ * The worker's pool for re-reads and audit samples. Every statement is bounded (a quarter of
+ * CACHE_FEED_RETRY_MS, at least 100 ms), so a stuck re-read fails and is retried well within the bound.
+ */
+export function createReaderPool(options: CacheWorkerOptions, logger: Logger): pg.Pool {
+  const timeoutMs = Math.max(100, Math.round(options.feedRetryMs / 4));
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: 2,
+    application_name: 'asset-cache-reader',
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs * 2,
+    connectionTimeoutMillis: timeoutMs,
+  });
+  pool.on('error', (err) => logger.warn({ err: safeError(err), event: 'feed.reader_error' }, 'cache reader connection failed'));
+  return pool;
+}
