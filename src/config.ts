@@ -57,6 +57,7 @@ const schema = z.object({
   CACHE_FEED_RETRY_MS: intIn(200, 600_000).default(5_000),
   CACHE_AUDIT_PER_MINUTE: intIn(0, 6_000).default(20),
   CACHE_TICKETS: flag.default(true),
+  CACHE_GRACE_SECONDS: intIn(0, 604_800).default(3_600),
   BENCH_ROUTES: flag.default(false),
   CORS_ORIGINS: z
     .string()

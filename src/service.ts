@@ -71,7 +71,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     cacheToStop = cache;
     const cacheState = await cache.start(config.CACHE_WARM_TIMEOUT_MS);
     if (cacheState !== 'ready') logger.warn({ event: 'cache.not_ready', state: cacheState }, 'serving widget from SQL until the cache is warm');
-    const auth = new AuthService({ pool, cacheTtlSeconds: config.AUTH_CACHE_TTL, sessionTtlHours: config.SESSION_TTL_HOURS });
+    const auth = new AuthService({
+      pool,
+      cacheTtlSeconds: config.AUTH_CACHE_TTL,
+      sessionTtlHours: config.SESSION_TTL_HOURS,
+      outageGraceSeconds: config.CACHE_GRACE_SECONDS,
+    });
     // Credentials are cached only while this feed listens (none are cached with AUTH_CACHE_TTL=0: no feed).
     const credentialFeed =
       config.AUTH_CACHE_TTL > 0

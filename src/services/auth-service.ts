@@ -1,15 +1,19 @@
 import type pg from 'pg';
 import { CredentialCache } from '../auth/credential-cache';
+import { OutageCredentials } from '../auth/outage-credentials';
 import type { CredentialFeedEvents } from '../auth/credential-feed';
 import type { Principal, Role } from '../auth/principal';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from '../auth/secrets';
 import { usersRepository } from '../db/repositories/users';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../errors';
 
 export interface AuthServiceOptions {
   pool: pg.Pool;
   cacheTtlSeconds: number;
   sessionTtlHours: number;
+  /** While the database is unreachable, a credential verified within this many seconds still passes. */
+  outageGraceSeconds: number;
 }
 
 /**
@@ -19,10 +23,12 @@ export interface AuthServiceOptions {
  */
 export class AuthService implements CredentialFeedEvents {
   private readonly cache: CredentialCache;
+  private readonly outage: OutageCredentials;
   private readonly inFlight = new Map<string, Promise<Principal | undefined>>();
 
   constructor(private readonly options: AuthServiceOptions) {
     this.cache = new CredentialCache(options.cacheTtlSeconds * 1000);
+    this.outage = new OutageCredentials(options.outageGraceSeconds * 1000);
     this.cache.suspend();
   }
 
@@ -40,26 +46,39 @@ export class AuthService implements CredentialFeedEvents {
       pending = (
         kind === 'token'
           ? usersRepository.findByToken(this.options.pool, hash).then((principal) => {
-              if (principal) this.cache.set(key, principal, { generation });
+              if (principal) this.verified(key, principal, generation);
               return principal;
             })
           : usersRepository.findBySession(this.options.pool, hash).then((found) => {
               // Never past the session's own end, counted by the database's clock.
-              if (found) this.cache.set(key, found.principal, { generation, maxAgeMs: found.remainingMs });
+              if (found) this.verified(key, found.principal, generation, found.remainingMs);
               return found?.principal;
             })
-      ).finally(() => this.inFlight.delete(key));
+      )
+        .catch((err: unknown) => {
+          const known = isDatabaseUnavailable(err) ? this.outage.recall(key) : undefined;
+          if (!known) throw err;
+          return known;
+        })
+        .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;
   }
 
+  private verified(key: string, principal: Principal, generation: number, validForMs?: number): void {
+    this.cache.set(key, principal, { generation, ...(validForMs === undefined ? {} : { maxAgeMs: validForMs }) });
+    this.outage.remember(key, principal, validForMs);
+  }
+
   userChanged(userId: number): void {
     this.cache.dropUser(userId);
+    this.outage.forgetUser(userId);
   }
 
   allChanged(): void {
     this.cache.clear();
+    this.outage.forgetAll();
   }
 
   listening(): void {
@@ -89,6 +108,7 @@ export class AuthService implements CredentialFeedEvents {
   async logout(sessionId: string): Promise<void> {
     const hash = hashSecret(sessionId);
     this.cache.delete(`session:${hash.toString('hex')}`);
+    this.outage.forget(`session:${hash.toString('hex')}`);
     await usersRepository.deleteSession(this.options.pool, hash);
   }
 }

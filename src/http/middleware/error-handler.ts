@@ -1,28 +1,18 @@
 import type { Middleware } from 'koa';
+import { isDatabaseUnavailable } from '../../db/unavailable';
 import { AppError } from '../../errors';
 import type { AppContext, AppState } from '../context';
 import { versionTag } from '../preconditions';
 
 const PROBLEM_JSON = 'application/problem+json';
-const PG_UNAVAILABLE = new Set(['57014', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004']);
-const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
-
-/** Database or network trouble the client cannot fix and may retry: 503, not 500. */
-function isUnavailable(err: { code?: unknown; message?: unknown }): boolean {
-  if (typeof err.code === 'string' && (PG_UNAVAILABLE.has(err.code) || NET_UNAVAILABLE.has(err.code))) return true;
-  const message = typeof err.message === 'string' ? err.message : '';
-  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/.test(
-    message,
-  );
-}
 
 /** Maps anything thrown below into the documented `{ error, code }` body with the right status. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = (err ?? {}) as { status?: unknown; code?: unknown; message?: unknown };
+  const e = (err ?? {}) as { status?: unknown };
   if (e.status === 405 || e.status === 501) return new AppError('METHOD_NOT_ALLOWED');
   if (e.status === 404) return new AppError('NOT_FOUND');
-  if (isUnavailable(e)) return new AppError('SERVICE_UNAVAILABLE');
+  if (isDatabaseUnavailable(err)) return new AppError('SERVICE_UNAVAILABLE');
   return new AppError('INTERNAL');
 }
 
