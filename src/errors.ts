@@ -19,7 +19,6 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Request body must be application/json' },
   RATE_LIMITED: { status: 429, message: 'Too many failed sign-in attempts; try again later' },
-  CLIENT_CLOSED_REQUEST: { status: 499, message: 'Client closed the request' },
   INTERNAL: { status: 500, message: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
   CACHE_UNAVAILABLE: { status: 503, message: 'The asset cache is not available right now' },

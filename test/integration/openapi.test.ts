@@ -74,4 +74,16 @@ describe('OpenAPI document', () => {
     expect(contractProblem('GET', '/api/tickets', 400, 'text/html', '<p>')).toMatch(/not documented/);
     expect(contractProblem('GET', '/api/tickets', 400, 'application/json', { error: 'x', code: 'VALIDATION_FAILED' })).toBeUndefined();
   });
+
+  it('keeps the error table, the README error list and the document in step (as fastify does for its codes)', () => {
+    const readme = fs.readFileSync(projectPath('README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Errors'), readme.indexOf('## ', readme.indexOf('### Errors') + 4));
+    const listed = new Map<string, number>();
+    for (const [, codes, status] of section.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*) \| (\d{3}) \|/gm)) {
+      for (const [, code] of codes!.matchAll(/`([A-Z_]+)`/g)) listed.set(code!, Number(status));
+    }
+    expect(Object.fromEntries(listed)).toEqual(Object.fromEntries(Object.entries(ERROR_CODES).map(([code, row]) => [code, row.status])));
+    const document = openApiDocument({ benchRoutes: false }) as Record<string, any>;
+    expect([...document.components.schemas.Error.properties.code.enum].sort()).toEqual(Object.keys(ERROR_CODES).sort());
+  });
 });
