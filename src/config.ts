@@ -42,6 +42,7 @@ const schema = z.object({
   CACHE_FEED_HEARTBEAT_MS: intIn(100, 600_000).default(2_000),
   CACHE_FEED_HEARTBEAT_TIMEOUT_MS: intIn(100, 600_000).default(3_000),
   CACHE_TICKETS: flag.default(true),
+  CACHE_GRACE_SECONDS: intIn(0, 604_800).default(3_600),
   BENCH_ROUTES: flag.default(false),
   CORS_ORIGINS: z
     .string()
