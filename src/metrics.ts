@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheClient, CacheStats } from './cache/cache-client';
+import type { CacheState } from './cache/protocol';
 import type { Logger } from './logger';
 
 /**
@@ -11,6 +12,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status_class'>;
   readonly rpcDuration: Histogram<'kind'>;
+  readonly widgetAnswers: Counter<'cache'>;
 
   constructor(private readonly logger: Logger) {
     collectDefaultMetrics({ register: this.registry });
@@ -27,6 +29,27 @@ export class Metrics {
       labelNames: ['kind'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [this.registry],
+    });
+    this.widgetAnswers = new Counter({
+      name: 'asset_widget_answers_total',
+      help: 'Widget answers by source (the Cache-Status header): hit = cache, miss = SQL, stale = cache snapshot while SQL was unreachable (grace)',
+      labelNames: ['cache'],
+      registers: [this.registry],
+    });
+    for (const cache of ['hit', 'miss', 'stale']) this.widgetAnswers.inc({ cache }, 0);
+  }
+
+  /** The cache's state as a labelled gauge (1 for the current state), read from the main thread's view of it. */
+  registerFreshness(cache: Pick<CacheClient, 'state'>): void {
+    const states: CacheState[] = ['cold', 'warming', 'ready', 'degraded'];
+    new Gauge({
+      name: 'asset_cache_state',
+      help: 'The asset cache state: 1 for the current one (cold, warming, ready, degraded); readiness does not depend on it while SQL answers',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        for (const state of states) this.set({ state }, cache.state === state ? 1 : 0);
+      },
     });
   }
 

@@ -8,7 +8,7 @@ import { LoginLimiter } from './auth/login-limiter';
 import { CacheClient } from './cache/cache-client';
 import { toCacheWrite } from './cache/cache-writes';
 import type { LookupTimer } from './cache/lookup-channel';
-import { LOOKUP_TICKET } from './cache/protocol';
+import { LOOKUP_CONTACT } from './cache/protocol';
 import { Metrics } from './metrics';
 import type { AppState } from './http/context';
 import type { Config } from './config';
@@ -18,6 +18,7 @@ import { createPool } from './db/pool';
 import { resolveDatabase, type ResolvedDatabase } from './db/resolve-database';
 import type { Logger } from './logger';
 import { projectPath } from './paths';
+import { createReadiness } from './readiness';
 import { AssetService } from './services/asset-service';
 import { AuthService } from './services/auth-service';
 import { TicketService } from './services/ticket-service';
@@ -65,9 +66,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const demo = database.embedded ? await ensureDemoData(pool) : undefined;
     const metrics = new Metrics(logger);
     const cache = createCacheClient(config, database.url, logger, (kind, seconds) =>
-      metrics.rpcDuration.observe({ kind: kind === LOOKUP_TICKET ? 'ticket' : 'contact' }, seconds),
+      metrics.rpcDuration.observe({ kind: kind === LOOKUP_CONTACT ? 'contact' : 'ticket' }, seconds),
     );
     metrics.registerCache(cache);
+    metrics.registerFreshness(cache);
     cacheToStop = cache;
     const cacheState = await cache.start(config.CACHE_WARM_TIMEOUT_MS);
     if (cacheState !== 'ready') logger.warn({ event: 'cache.not_ready', state: cacheState }, 'serving widget from SQL until the cache is warm');
@@ -116,7 +118,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       auth,
       loginLimiter,
       assets,
-      widget: new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS }),
+      widget: new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS, onAnswer: (source) => metrics.widgetAnswers.inc({ cache: source }) }),
       tickets: new TicketService(pool),
       linkTemplates: { screenconnect: config.SCREENCONNECT_URL_TEMPLATE ?? null, pdq: config.PDQ_URL_TEMPLATE ?? null },
       cache,
@@ -128,16 +130,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       benchRoutes: config.BENCH_ROUTES,
       corsOrigins: config.CORS_ORIGINS,
       metrics,
-      readiness: {
-        notReadyReason: async () => {
-          if (shuttingDown) return 'shutting down';
-          if (cache.state !== 'ready') return `asset cache ${cache.state}`;
-          return pool
-            .query('SELECT 1')
-            .then(() => null)
-            .catch(() => 'database unreachable');
-        },
-      },
+      readiness: createReadiness({
+        cacheState: () => cache.state,
+        pingDatabase: () => pool.query('SELECT 1'),
+        shuttingDown: () => shuttingDown,
+      }),
     });
     const handler = app.callback();
     const server = http.createServer(
@@ -200,6 +197,7 @@ function createCacheClient(config: Config, databaseUrl: string, logger: Logger, 
       heartbeatTimeoutMs: config.CACHE_FEED_HEARTBEAT_TIMEOUT_MS,
       feedRetryMs: config.CACHE_FEED_RETRY_MS,
       auditPerMinute: config.CACHE_AUDIT_PER_MINUTE,
+      graceSeconds: config.CACHE_GRACE_SECONDS,
       logLevel: config.LOG_LEVEL,
     },
     logger: logger.child({ component: 'cache' }),

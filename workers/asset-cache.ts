@@ -87,9 +87,12 @@ export class AssetCache {
     });
   }
 
-  /** The whole widget body for a ticket, or null when the front must ask SQL (not ready, ticket not known). */
-  lookupTicket(ticketId: number): string | null {
-    if (!this.servable()) return null;
+  /**
+   * The whole widget body for a ticket, or null when the front must ask SQL (not ready, ticket not known).
+   * `allowStale` (grace, decided by the caller): answer from the current snapshot even though it is not ready.
+   */
+  lookupTicket(ticketId: number, allowStale = false): string | null {
+    if (!this.servable(allowStale)) return null;
     const contactId = this.directory.contactOfTicket(ticketId);
     if (contactId === undefined) return null;
     if (contactId === 0) {
@@ -117,8 +120,8 @@ export class AssetCache {
     return slice;
   }
 
-  private servable(): boolean {
-    if (this.state !== 'ready') return false;
+  private servable(allowStale = false): boolean {
+    if (this.state !== 'ready') return allowStale && this.warmed;
     this.expireIfDue();
     return true;
   }

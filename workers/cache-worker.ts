@@ -3,8 +3,9 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { createLogger } from '../src/logger';
-import { LOOKUP_TICKET, type CacheControlApi, type CacheWorkerOptions, type LookupBatch, type LookupReply, type WorkerEvent } from '../src/cache/protocol';
+import { LOOKUP_CONTACT, LOOKUP_TICKET, type CacheControlApi, type CacheWorkerOptions, type LookupBatch, type LookupReply, type WorkerEvent } from '../src/cache/protocol';
 import { AssetCache } from './asset-cache';
+import { FreshnessGrace } from './grace';
 
 /**
  * Entry point of the cache worker thread: wires the AssetCache to its two channels. Lookups arrive on the
@@ -13,7 +14,11 @@ import { AssetCache } from './asset-cache';
 const { controlPort, ...options } = workerData as CacheWorkerOptions & { controlPort: MessagePort };
 const port = parentPort!;
 const logger = createLogger(options.logLevel).child({ component: 'cache-worker' });
-const cache = new AssetCache(options, logger, (state) => port.postMessage({ type: 'event', name: 'state', state } satisfies WorkerEvent));
+const grace = new FreshnessGrace(options.graceSeconds * 1000);
+const cache = new AssetCache(options, logger, (state) => {
+  grace.note(state);
+  port.postMessage({ type: 'event', name: 'state', state } satisfies WorkerEvent);
+});
 
 port.on('message', (message: LookupBatch) => {
   if (message?.type !== 'lookup') return;
@@ -22,13 +27,22 @@ port.on('message', (message: LookupBatch) => {
   const requestIds = new Int32Array(count);
   const answers = new Array<string | null>(count);
   const started = performance.now();
+  let staleOk = false;
   for (let i = 0; i < count; i++) {
     requestIds[i] = ids[3 * i]!;
     const id = ids[3 * i + 2]!;
-    answers[i] = ids[3 * i + 1] === LOOKUP_TICKET ? cache.lookupTicket(id) : cache.lookupContact(id);
+    const kind = ids[3 * i + 1];
+    if (kind === LOOKUP_TICKET) answers[i] = cache.lookupTicket(id);
+    else if (kind === LOOKUP_CONTACT) answers[i] = cache.lookupContact(id);
+    else {
+      // LOOKUP_TICKET_STALE_OK: the front saw SQL fail.
+      staleOk = true;
+      answers[i] = cache.lookupTicket(id, grace.allows());
+    }
   }
   cache.noteLookupTime(performance.now() - started, count);
-  port.postMessage({ type: 'lookup', requestIds, answers } satisfies LookupReply);
+  const staleSeconds = staleOk ? grace.staleSeconds() : null;
+  port.postMessage({ type: 'lookup', requestIds, answers, ...(staleSeconds === null ? {} : { staleSeconds }) } satisfies LookupReply);
 });
 
 const api: CacheControlApi = {

@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { LookupChannel, type LookupTimer } from './lookup-channel';
+import { LookupChannel, type LookupTimer, type MaybeStaleAnswer } from './lookup-channel';
 import {
   LOOKUP_CONTACT,
   LOOKUP_TICKET,
@@ -30,6 +30,8 @@ export interface CacheClientOptions {
 
 export interface CacheStats extends WorkerStats {
   misses: number;
+  /** Widget answers given from a snapshot no longer known fresh while SQL was unreachable (CACHE_GRACE_SECONDS). */
+  grace_answers: number;
   hit_rate: number;
   worker_restarts: number;
   worker_available: boolean;
@@ -86,6 +88,7 @@ export class CacheClient extends EventEmitter {
   private restartDelay = RESTART_MIN_MS;
   private restartTimer: NodeJS.Timeout | undefined;
   private misses = 0;
+  private graceAnswers = 0;
   private restarts = 0;
   private lastWorkerStats: WorkerStats;
 
@@ -127,6 +130,17 @@ export class CacheClient extends EventEmitter {
     return answer;
   }
 
+  /**
+   * Grace: the widget body for a ticket once SQL has failed. Asked whatever the state: a `ready` cache answers
+   * as usual (`staleSeconds` null); one that is not may answer from its snapshot if it was `ready` within
+   * CACHE_GRACE_SECONDS (`staleSeconds` set). Null `answer`: nothing to serve, the caller's 503 stands.
+   */
+  async lookupTicketStaleOk(ticketId: number): Promise<MaybeStaleAnswer> {
+    const reply = await this.lookups.lookupStaleOk(ticketId);
+    if (reply.answer !== null && reply.staleSeconds !== null) this.graceAnswers++;
+    return reply;
+  }
+
 
   /** Rebuilds the snapshot now; concurrent callers share one build. No timeout: a 1M build takes seconds. */
   refresh(reason: string): Promise<WarmResult> {
@@ -157,6 +171,7 @@ export class CacheClient extends EventEmitter {
       ...shown,
       state: this.currentState,
       misses: this.misses,
+      grace_answers: this.graceAnswers,
       hit_rate: total === 0 ? 0 : Math.round((shown.hits / total) * 10_000) / 100,
       worker_restarts: this.restarts,
       worker_available: worker !== undefined,

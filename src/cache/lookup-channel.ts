@@ -1,10 +1,17 @@
 import type { Worker } from 'node:worker_threads';
-import type { LOOKUP_CONTACT, LOOKUP_TICKET, LookupBatch, LookupReply } from './protocol';
+import { LOOKUP_TICKET_STALE_OK, type LOOKUP_CONTACT, type LOOKUP_TICKET, type LookupBatch, type LookupKind, type LookupReply } from './protocol';
 
 interface Pending {
-  resolve: (answer: string | null) => void;
+  /** `staleSeconds`: the reply's, see LookupReply. */
+  resolve: (answer: string | null, staleSeconds: number | null) => void;
   kind: number;
   startedAt: number;
+}
+
+/** An answer that may come from a snapshot no longer known fresh: `staleSeconds` set when it does. */
+export interface MaybeStaleAnswer {
+  answer: string | null;
+  staleSeconds: number | null;
 }
 
 /** Called with each answered lookup's kind and round trip in seconds (for the RPC latency histogram). */
@@ -40,35 +47,45 @@ export class LookupChannel {
   detach(): void {
     this.worker = undefined;
     this.queue = [];
-    for (const { resolve } of this.pending.values()) resolve(null);
+    for (const { resolve } of this.pending.values()) resolve(null, null);
     this.pending.clear();
   }
 
   lookup(kind: typeof LOOKUP_TICKET | typeof LOOKUP_CONTACT, id: number): Promise<string | null> {
     if (!this.worker) return Promise.resolve(null);
+    return new Promise<string | null>((resolve) => this.enqueue(kind, id, resolve));
+  }
+
+  /** A ticket lookup the worker may answer from a snapshot no longer known fresh (grace, after SQL failed). */
+  lookupStaleOk(ticketId: number): Promise<MaybeStaleAnswer> {
+    if (!this.worker) return Promise.resolve({ answer: null, staleSeconds: null });
+    return new Promise<MaybeStaleAnswer>((resolve) =>
+      this.enqueue(LOOKUP_TICKET_STALE_OK, ticketId, (answer, staleSeconds) => resolve({ answer, staleSeconds })),
+    );
+  }
+
+  private enqueue(kind: LookupKind, id: number, resolve: Pending['resolve']): void {
     const requestId = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
-    const answer = new Promise<string | null>((resolve) =>
-      this.pending.set(requestId, { resolve, kind, startedAt: performance.now() }),
-    );
+    this.pending.set(requestId, { resolve, kind, startedAt: performance.now() });
     this.queue.push(requestId, kind, id);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    return answer;
   }
 
   /** Handles a reply from the worker; returns false for messages that are not lookup replies. */
   receive(message: unknown): boolean {
     const reply = message as LookupReply;
     if (reply?.type !== 'lookup') return false;
+    const staleSeconds = reply.staleSeconds ?? null;
     for (let i = 0; i < reply.requestIds.length; i++) {
       const pending = this.pending.get(reply.requestIds[i]!);
       if (!pending) continue;
       this.pending.delete(reply.requestIds[i]!);
       this.timer?.(pending.kind, (performance.now() - pending.startedAt) / 1000);
-      pending.resolve(reply.answers[i] ?? null);
+      pending.resolve(reply.answers[i] ?? null, staleSeconds);
     }
     return true;
   }
@@ -98,7 +115,7 @@ export class LookupChannel {
       const pending = this.pending.get(id);
       if (!pending) continue;
       this.pending.delete(id);
-      pending.resolve(null);
+      pending.resolve(null, null);
     }
   }
 }

@@ -37,6 +37,11 @@ export interface CacheWorkerOptions {
   feedRetryMs: number;
   /** CACHE_AUDIT_PER_MINUTE: background samples compared with SQL per minute; 0 = off. */
   auditPerMinute: number;
+  /**
+   * CACHE_GRACE_SECONDS: how long after the cache stopped being known fresh (left `ready`) it may still answer
+   * LOOKUP_TICKET_STALE_OK lookups from its snapshot; 0 = never.
+   */
+  graceSeconds: number;
   logLevel: string;
 }
 
@@ -125,11 +130,17 @@ export interface CacheControlApi {
 
 export const LOOKUP_TICKET = 0;
 export const LOOKUP_CONTACT = 1;
+/**
+ * A ticket lookup the front makes only after SQL failed (grace): answered as LOOKUP_TICKET while the cache is
+ * ready, and from the current snapshot while it is not, if it was ready within CACHE_GRACE_SECONDS.
+ */
+export const LOOKUP_TICKET_STALE_OK = 2;
+export type LookupKind = typeof LOOKUP_TICKET | typeof LOOKUP_CONTACT | typeof LOOKUP_TICKET_STALE_OK;
 
 /** Lean lookup channel: main → worker. */
 export interface LookupBatch {
   type: 'lookup';
-  /** Triples of [requestId, LOOKUP_TICKET | LOOKUP_CONTACT, id]. */
+  /** Triples of [requestId, LOOKUP_TICKET | LOOKUP_CONTACT | LOOKUP_TICKET_STALE_OK, id]. */
   ids: Int32Array;
 }
 
@@ -142,6 +153,11 @@ export interface LookupReply {
   type: 'lookup';
   requestIds: Int32Array;
   answers: Array<string | null>;
+  /**
+   * Set when the batch held LOOKUP_TICKET_STALE_OK lookups and the cache was not `ready`: seconds since it was
+   * last known fresh. Its answers to those lookups (when not null) may be out of date.
+   */
+  staleSeconds?: number;
 }
 
 /** Events the worker reports without being asked. */

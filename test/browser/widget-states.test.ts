@@ -93,6 +93,37 @@ describe('<asset-widget> states in Chromium', () => {
     expect((await widgetView(page)).rows).toHaveLength(2);
   });
 
+  it('says "May be out of date" only when the answer is marked stale (Cache-Status detail=stale), keeping its size', async () => {
+    const notice = () => page.locator('asset-widget').evaluate((widget) => widget.shadowRoot!.querySelector('.notice')?.textContent ?? null);
+    await page.goto(`/ticket.html?id=${ticket}`);
+    await widgetRendered(page);
+    expect(await notice()).toBe('');
+    const fresh = await widgetBox();
+
+    // What the service sends from its snapshot while the database is unreachable (grace).
+    await page.route('**/api/assets/widget/**', async (route: Route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'cache-status': 'asset-cache; hit; ttl=-42; detail=stale' } });
+    });
+    await page.reload();
+    await widgetRendered(page);
+    expect(await notice()).toBe('May be out of date');
+    expect((await widgetView(page)).rows.map((row) => row.hostname).sort()).toEqual(['SKINNER-1', 'SKINNER-2']);
+    expect(await widgetBox()).toEqual(fresh);
+
+    // A hit or a miss is not stale.
+    for (const cacheStatus of ['asset-cache; hit', 'asset-cache; fwd=miss']) {
+      await page.unrouteAll();
+      await page.route('**/api/assets/widget/**', async (route: Route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'cache-status': cacheStatus } });
+      });
+      await page.reload();
+      await widgetRendered(page);
+      expect(await notice(), cacheStatus).toBe('');
+    }
+  });
+
   it('lets the browser change data with the session cookie from our own pages (the CSRF check passes)', async () => {
     const { rows } = await t.db.pool.query<{ id: number }>(`SELECT id FROM assets WHERE hostname = 'SKINNER-2'`);
     await page.goto('/tickets.html');

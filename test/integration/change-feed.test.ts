@@ -206,8 +206,10 @@ describe('one change feed: every instance sees every write, whoever made it', ()
       watching = false;
       await watcher;
     }
+    // Both instances lost the feed at once; both stayed in the load balancer, since SQL answered all along.
     for (const states of seen) {
-      expect([...states], 'degraded and not ready while resyncing').toEqual(expect.arrayContaining(['degraded', 'readyz 503']));
+      expect([...states], 'degraded while resyncing').toContain('degraded');
+      expect([...states], 'yet ready: SQL answers').not.toContain('readyz 503');
     }
     // Ready means resynced: the first answer must already be right, no polling.
     const expected = await sqlWidget(pair.db, ticket);

@@ -10,7 +10,7 @@ function stats(overrides: Partial<CacheStats> = {}): CacheStats {
     last_warmup: '2026-11-30T11:57:00Z', warm_duration_ms: 412, refreshes: 1, refresh_failures: 0, slow_lookups: 0,
     ttl_seconds: 0, feed_connected: true, feed_reconnects: 0, feed_heartbeat_ms: 2, changes_applied: 5,
     last_change_at: '2026-11-30T11:59:30Z', heap_used_bytes: 8_000_000, snapshot_bytes: 3_145_728, build_in: 'thread',
-    misses: 10, hit_rate: 99, worker_restarts: 0, worker_available: true,
+    misses: 10, grace_answers: 0, hit_rate: 99, worker_restarts: 0, worker_available: true,
     feed_invalid: 0, feed_retries: 0, feed_stalls: 0, pending_changes: 0, pending_change_age_ms: 0,
     audit_per_minute: 20, audit_checks: 40, drift: 0, drift_repaired: 0, last_drift_at: null,
     ...overrides,

@@ -13,7 +13,11 @@
     404: 'Ticket not found.',
     failed: 'Could not load assets.',
     noContact: 'This ticket has no contact.',
+    stale: 'May be out of date',
   };
+  // RFC 9211 Cache-Status: the service marks an answer served from its cache while the database is unreachable
+  // with `detail=stale` (and a negative ttl).
+  const isStale = (cacheStatus) => /(^|;)\s*detail=stale\s*(;|,|$)/.test(cacheStatus ?? '');
 
   const CSS = `
     :host { display: block; max-width: 42rem; color: #101828; font: inherit; --aw-row: 4.25rem; }
@@ -22,6 +26,9 @@
     h2 { margin: 0; font-size: 1rem; }
     .contact { flex: 1; color: #475467; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
     .more { color: #475467; font-size: .875rem; white-space: nowrap; }
+    .notice { font-size: .75rem; line-height: 1.25rem; padding: 0 .5rem; border-radius: 999px; white-space: nowrap;
+      background: #fef0c7; color: #7a2e0e; }
+    .notice:empty { display: none; }
     .body { min-height: calc(2 * var(--aw-row)); }
     ul { list-style: none; margin: 0; padding: 0; }
     li { box-sizing: border-box; height: var(--aw-row); padding: .5rem 0; border-top: 1px solid #eaecf0;
@@ -118,6 +125,7 @@
     #section;
     #contact;
     #more;
+    #notice;
     #body;
     #ticketId = null;
     #abort = null;
@@ -131,11 +139,12 @@
       root.adoptedStyleSheets = [sheet];
       this.#contact = h('span', { class: 'contact' });
       this.#more = h('span', { class: 'more' });
+      this.#notice = h('span', { class: 'notice', title: 'Shown from the service’s cache while its database is unreachable' });
       this.#body = h('div', { class: 'body' });
       this.#section = h(
         'section',
         { 'aria-labelledby': 'title' },
-        h('header', {}, h('h2', { id: 'title' }, 'Assets'), this.#contact, this.#more),
+        h('header', {}, h('h2', { id: 'title' }, 'Assets'), this.#contact, this.#notice, this.#more),
         this.#body,
       );
       root.append(this.#section);
@@ -174,7 +183,7 @@
         ]);
         const body = res.ok ? await res.json() : null;
         if (abort.signal.aborted) return;
-        if (body) this.#showAssets(body, templates);
+        if (body) this.#showAssets(body, templates, isStale(res.headers.get('cache-status')));
         else this.#showMessage(MESSAGES[res.status] ?? MESSAGES.failed, !MESSAGES[res.status]);
       } catch {
         if (!abort.signal.aborted) this.#showMessage(MESSAGES.failed, true);
@@ -184,12 +193,14 @@
     #showLoading() {
       this.#section.setAttribute('aria-busy', 'true');
       this.#contact.textContent = '';
+      this.#notice.textContent = '';
       this.#more.textContent = '';
       const placeholder = () => h('li', { class: 'placeholder', 'aria-hidden': 'true' }, h('span', {}), h('span', {}));
       this.#body.replaceChildren(h('p', { class: 'visually-hidden', role: 'status' }, 'Loading assets…'), h('ul', {}, placeholder(), placeholder()));
     }
 
-    #showAssets({ assets, contact_name: contactName, total_assets: total }, templates) {
+    #showAssets({ assets, contact_name: contactName, total_assets: total }, templates, stale) {
+      this.#notice.textContent = stale ? MESSAGES.stale : '';
       if (contactName === null) return this.#showMessage(MESSAGES.noContact, false);
       this.#contact.textContent = contactName;
       const hidden = total - assets.length;

@@ -22,7 +22,7 @@ export function cors(allowedOrigins: readonly string[]): Middleware<AppState> {
       ctx.status = 204;
       return;
     }
-    ctx.set('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
+    ctx.set('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After, ETag, Cache-Status');
     await next();
   };
 }

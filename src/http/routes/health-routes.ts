@@ -1,11 +1,12 @@
 import type Router from '@koa/router';
 import type { Metrics } from '../../metrics';
+import type { ReadinessReport } from '../../readiness';
 import type { AppState } from '../context';
 import { openRouter } from './router';
 
 export interface Readiness {
-  /** Null when ready; otherwise a short reason an operator can act on. */
-  notReadyReason(): Promise<string | null>;
+  /** Whether the instance can answer now, and why not; with the cache's state and the database's. */
+  check(): Promise<ReadinessReport>;
 }
 
 /** Probes for PM2, load balancers and Kubernetes-style checks, and the Prometheus scrape; no auth. */
@@ -15,9 +16,9 @@ export function healthRoutes(readiness: Readiness, metrics: Metrics): Router<App
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    const reason = await readiness.notReadyReason();
-    ctx.status = reason ? 503 : 200;
-    ctx.body = reason ? { status: 'not_ready', reason } : { status: 'ready' };
+    const { ready, reason, cache, database } = await readiness.check();
+    ctx.status = ready ? 200 : 503;
+    ctx.body = ready ? { status: 'ready', cache, database } : { status: 'not_ready', reason, cache, database };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

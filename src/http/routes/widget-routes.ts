@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import type { CacheClient } from '../../cache/cache-client';
 import { summarizeCacheStats } from '../../cache/stats-summary';
-import type { WidgetService } from '../../services/widget-service';
+import type { WidgetAnswer, WidgetService } from '../../services/widget-service';
 import type { AppMiddleware, AppState } from '../context';
 import { requireRole } from '../middleware/authenticate';
 import { parseOrThrow } from '../middleware/validate';
@@ -11,14 +11,29 @@ import { protectedRouter } from './router';
 
 export const widgetParams = z.object({ ticketId: idString });
 
+/**
+ * RFC 9211 `Cache-Status` of a widget answer: `hit` from the cache, `fwd=miss` from SQL (also on errors, which
+ * SQL decided), and in grace a hit whose `ttl` is negative (seconds since the cache was last known fresh)
+ * with `detail=stale`: the answer may be out of date.
+ */
+const CACHE_STATUS_MISS = 'asset-cache; fwd=miss';
+function cacheStatus(answer: WidgetAnswer): string {
+  if (answer.source === 'hit') return 'asset-cache; hit';
+  if (answer.source === 'miss') return CACHE_STATUS_MISS;
+  return `asset-cache; hit; ttl=-${answer.staleSeconds ?? 1}; detail=stale`;
+}
+
 /** The ticket widget and the cache's operator endpoints (story 15.6). */
 export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: AppMiddleware): Router<AppState> {
   const router = protectedRouter('/api/assets', auth);
 
   router.get('/widget/:ticketId', async (ctx) => {
     const { ticketId } = parseOrThrow(widgetParams, ctx.params);
+    ctx.set('Cache-Status', CACHE_STATUS_MISS);
+    const answer = await widget.forTicket(ticketId);
+    ctx.set('Cache-Status', cacheStatus(answer));
     ctx.type = 'application/json';
-    ctx.body = await widget.forTicket(ticketId);
+    ctx.body = answer.body;
   });
 
   router.post('/cache/refresh', requireRole('admin'), async (ctx) => {
