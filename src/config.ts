@@ -58,6 +58,8 @@ const schema = z.object({
   CACHE_AUDIT_PER_MINUTE: intIn(0, 6_000).default(20),
   CACHE_TICKETS: flag.default(true),
   CACHE_GRACE_SECONDS: intIn(0, 604_800).default(3_600),
+  /** Unset: CACHE_GRACE_SECONDS. How long into a database outage known credentials still pass. */
+  AUTH_OUTAGE_GRACE_SECONDS: intIn(0, 604_800).optional(),
   BENCH_ROUTES: flag.default(false),
   CORS_ORIGINS: z
     .string()

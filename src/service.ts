@@ -77,7 +77,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       pool,
       cacheTtlSeconds: config.AUTH_CACHE_TTL,
       sessionTtlHours: config.SESSION_TTL_HOURS,
-      outageGraceSeconds: config.CACHE_GRACE_SECONDS,
+      outageGraceSeconds: config.AUTH_OUTAGE_GRACE_SECONDS ?? config.CACHE_GRACE_SECONDS,
     });
     // Credentials are cached only while this feed listens (none are cached with AUTH_CACHE_TTL=0: no feed).
     const credentialFeed =

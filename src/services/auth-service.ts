@@ -83,10 +83,13 @@ export class AuthService implements CredentialFeedEvents {
 
   listening(): void {
     this.cache.resume();
+    // Changes made while nobody listened were missed: what was remembered for outages may be out of date.
+    this.outage.forgetAll();
   }
 
   lost(): void {
     this.cache.suspend();
+    this.outage.reachable();
   }
 
   /** Cached credentials right now (for tests and diagnostics). */

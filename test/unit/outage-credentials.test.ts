@@ -5,10 +5,12 @@ const ann = { userId: 1, email: 'ann@test.local', role: 'admin' as const };
 const bo = { userId: 2, email: 'bo@test.local', role: 'technician' as const };
 
 describe('OutageCredentials', () => {
-  it('recalls a credential verified within the grace period, and not after it', () => {
+  it('recalls a verified credential while the database has been out of reach for at most the grace period', () => {
     let now = 1_000_000;
     const outage = new OutageCredentials(60_000, 10, () => now);
     outage.remember('token:a', ann);
+    now += 600_000;
+    outage.reachable();
     now += 59_000;
     expect(outage.recall('token:a')).toEqual(ann);
     now += 2_000;
