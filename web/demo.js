@@ -74,6 +74,8 @@
   for (const button of document.querySelectorAll('.sign-out')) {
     button.addEventListener('click', async () => {
       await api('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
+      // The widgets' copies of what this user could see go with the session.
+      sessionStorage.clear();
       location.assign('/');
     });
   }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import Piscina from 'piscina';
 import type { CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerStats } from '../src/cache/protocol';
 import { safeError, type Logger } from '../src/logger';
+import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart, type TaggedBody } from '../src/cache/widget-body';
 import { AssetIndex } from './asset-index';
 import { packSnapshot, type BuildTaskInput, type BuildTaskOutput } from './build-snapshot.task';
 import { ChangeApplier } from './change-applier';
@@ -15,7 +16,7 @@ import { emptySnapshot, snapshotTransferList } from './snapshot';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
-const NO_CONTACT = '{"assets":[],"contact_name":null,"total_assets":0}';
+const NO_CONTACT: TaggedBody = [NO_CONTACT_BODY, NO_CONTACT_TAG];
 
 const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.byteLength, 0);
 
@@ -91,7 +92,7 @@ export class AssetCache {
    * The whole widget body for a ticket, or null when the front must ask SQL (not ready, ticket not known).
    * `allowStale` (grace, decided by the caller): answer from the current snapshot even though it is not ready.
    */
-  lookupTicket(ticketId: number, allowStale = false): string | null {
+  lookupTicket(ticketId: number, allowStale = false): TaggedBody | null {
     if (!this.servable(allowStale)) return null;
     const contactId = this.directory.contactOfTicket(ticketId);
     if (contactId === undefined) return null;
@@ -102,15 +103,14 @@ export class AssetCache {
     }
     const name = this.directory.nameJson(contactId);
     if (name === undefined) return null;
-    const slice = this.countedSlice(contactId);
-    return `{"assets":${slice.assetsJson},"contact_name":${name},"total_assets":${slice.total}}`;
+    const part = this.countedSlice(contactId);
+    return [widgetBody(part, name), widgetTag(contactId, part, name)];
   }
 
   /** The widget's assets part for a contact the front already knows, or null when not ready. */
-  lookupContact(contactId: number): string | null {
+  lookupContact(contactId: number): AssetsPart | null {
     if (!this.servable()) return null;
-    const slice = this.countedSlice(contactId);
-    return `"assets":${slice.assetsJson},"total_assets":${slice.total}`;
+    return this.countedSlice(contactId);
   }
 
   private countedSlice(contactId: number) {

@@ -4,6 +4,7 @@
  */
 import { ContactOverlay, type ListItem } from './contact-overlay';
 import type { WidgetAsset } from '../src/cache/protocol';
+import { assetsTag, type AssetsPart } from '../src/cache/widget-body';
 import type { PackedSnapshot } from './snapshot';
 import { clientLowerBound, contactSlot, entryAt, entryIndexOfId, fragmentAt } from './snapshot-reader';
 
@@ -17,14 +18,6 @@ export interface AssetEntry {
   readonly version: number;
   /** The widget JSON object, serialised. */
   readonly fragment: string;
-}
-
-/** What the widget shows for a contact. */
-export interface WidgetSlice {
-  /** Active assets of the contact. */
-  readonly total: number;
-  /** The newest `limit` fragments as a JSON array, '[]' if none. */
-  readonly assetsJson: string;
 }
 
 /**
@@ -42,7 +35,7 @@ interface OverlayRecord {
 }
 
 // Shared and frozen: contacts without assets are common, and answering them should not allocate.
-const NO_ASSETS: WidgetSlice = Object.freeze({ total: 0, assetsJson: '[]' });
+const NO_ASSETS: AssetsPart = Object.freeze({ total: 0, assetsJson: '[]', tag: assetsTag(0, []) });
 
 const newestFirst = (a: AssetEntry, b: AssetEntry): number => b.createdAtUs - a.createdAtUs || b.id - a.id;
 
@@ -67,22 +60,31 @@ export class AssetIndex {
     this.visibleContacts = snapshot.contactKeys.length;
   }
 
-  /** Total and newest `limit` assets of a contact; unassigned (0) and unknown contacts have none. */
-  widget(contactId: number, limit = 2): WidgetSlice {
+  /**
+   * Total and newest `limit` assets of a contact, with the versions shown as the tag (widget-body.ts);
+   * unassigned (0) and unknown contacts have none.
+   */
+  widget(contactId: number, limit = 2): AssetsPart {
     if (contactId === 0) return NO_ASSETS;
     const slot = contactSlot(this.base, contactId);
     const list = this.lists.get(contactId, slot);
+    const versions: number[] = [];
+    let json = '[';
     if (list !== undefined) {
-      let json = '[';
-      for (let k = 0; k < limit && k < list.length; k++) json += (k === 0 ? '' : ',') + this.lists.fragmentOf(list[k]!);
-      return { total: list.length, assetsJson: json + ']' };
+      for (let k = 0; k < limit && k < list.length; k++) {
+        json += (k === 0 ? '' : ',') + this.lists.fragmentOf(list[k]!);
+        versions.push(this.lists.versionOf(list[k]!));
+      }
+      return { total: list.length, assetsJson: json + ']', tag: assetsTag(list.length, versions) };
     }
     if (slot < 0) return NO_ASSETS;
     const start = this.base.contactStarts[slot]!;
     const end = this.base.contactStarts[slot + 1]!;
-    let json = '[';
-    for (let i = start; i < end && i - start < limit; i++) json += (i === start ? '' : ',') + fragmentAt(this.base, i);
-    return { total: end - start, assetsJson: json + ']' };
+    for (let i = start; i < end && i - start < limit; i++) {
+      json += (i === start ? '' : ',') + fragmentAt(this.base, i);
+      versions.push(this.base.versions[i]!);
+    }
+    return { total: end - start, assetsJson: json + ']', tag: assetsTag(end - start, versions) };
   }
 
   /** Every active asset of a contact, newest first; none for unassigned (0). */

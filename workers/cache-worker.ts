@@ -26,23 +26,28 @@ port.on('message', (message: LookupBatch) => {
   const count = ids.length / 3;
   const requestIds = new Int32Array(count);
   const answers = new Array<string | null>(count);
+  const tags = new Array<string | null>(count);
   const started = performance.now();
   let staleOk = false;
   for (let i = 0; i < count; i++) {
     requestIds[i] = ids[3 * i]!;
     const id = ids[3 * i + 2]!;
     const kind = ids[3 * i + 1];
-    if (kind === LOOKUP_TICKET) answers[i] = cache.lookupTicket(id);
-    else if (kind === LOOKUP_CONTACT) answers[i] = cache.lookupContact(id);
-    else {
-      // LOOKUP_TICKET_STALE_OK: the front saw SQL fail.
-      staleOk = true;
-      answers[i] = cache.lookupTicket(id, grace.allows());
+    if (kind === LOOKUP_CONTACT) {
+      const part = cache.lookupContact(id);
+      answers[i] = part?.assetsJson ?? null;
+      tags[i] = part?.tag ?? null;
+      continue;
     }
+    // LOOKUP_TICKET_STALE_OK: the front saw SQL fail.
+    if (kind !== LOOKUP_TICKET) staleOk = true;
+    const tagged = cache.lookupTicket(id, kind !== LOOKUP_TICKET && grace.allows());
+    answers[i] = tagged?.[0] ?? null;
+    tags[i] = tagged?.[1] ?? null;
   }
   cache.noteLookupTime(performance.now() - started, count);
   const staleSeconds = staleOk ? grace.staleSeconds() : null;
-  port.postMessage({ type: 'lookup', requestIds, answers, ...(staleSeconds === null ? {} : { staleSeconds }) } satisfies LookupReply);
+  port.postMessage({ type: 'lookup', requestIds, answers, tags, ...(staleSeconds === null ? {} : { staleSeconds }) } satisfies LookupReply);
 });
 
 const api: CacheControlApi = {

@@ -59,6 +59,11 @@ export class ContactOverlay {
     return typeof item === 'number' ? fragmentAt(this.base, item) : item.fragment;
   }
 
+  /** The item's row version. */
+  versionOf(item: ListItem): number {
+    return typeof item === 'number' ? this.base.versions[item]! : item.version;
+  }
+
   /** The item as an entry, decoded from the base when needed. */
   entryOf(item: ListItem): AssetEntry {
     return typeof item === 'number' ? entryAt(this.base, item) : item;

@@ -4,7 +4,8 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { LookupChannel, type LookupTimer, type MaybeStaleAnswer } from './lookup-channel';
+import { LookupChannel, type LookupTimer, type MaybeStaleAnswer, type TaggedAnswer } from './lookup-channel';
+import { assetsPart, type AssetsPart } from './widget-body';
 import {
   LOOKUP_CONTACT,
   LOOKUP_TICKET,
@@ -118,16 +119,16 @@ export class CacheClient extends EventEmitter {
     return this.currentState;
   }
 
-  /** The whole widget body for a ticket, or null when the cache does not know the ticket or cannot answer. */
-  lookupTicket(ticketId: number): Promise<string | null> {
+  /** The whole widget body for a ticket and its ETag, or null when the cache does not know the ticket or cannot answer. */
+  lookupTicket(ticketId: number): Promise<TaggedAnswer | null> {
     return this.currentState === 'ready' ? this.lookups.lookup(LOOKUP_TICKET, ticketId) : Promise.resolve(null);
   }
 
   /** The widget's assets part for a contact, or null when the caller must ask SQL (counted as a miss). */
-  async lookupContact(contactId: number): Promise<string | null> {
+  async lookupContact(contactId: number): Promise<AssetsPart | null> {
     const answer = this.currentState === 'ready' ? await this.lookups.lookup(LOOKUP_CONTACT, contactId) : null;
     if (answer === null) this.misses++;
-    return answer;
+    return answer && assetsPart(answer.text, answer.tag);
   }
 
   /**

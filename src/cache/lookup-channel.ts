@@ -1,16 +1,22 @@
 import type { Worker } from 'node:worker_threads';
 import { LOOKUP_TICKET_STALE_OK, type LOOKUP_CONTACT, type LOOKUP_TICKET, type LookupBatch, type LookupKind, type LookupReply } from './protocol';
 
+/** An answer and its tag (LookupReply): a ticket's body and ETag, or a contact's assets JSON and tag. */
+export interface TaggedAnswer {
+  text: string;
+  tag: string;
+}
+
 interface Pending {
   /** `staleSeconds`: the reply's, see LookupReply. */
-  resolve: (answer: string | null, staleSeconds: number | null) => void;
+  resolve: (answer: TaggedAnswer | null, staleSeconds: number | null) => void;
   kind: number;
   startedAt: number;
 }
 
 /** An answer that may come from a snapshot no longer known fresh: `staleSeconds` set when it does. */
 export interface MaybeStaleAnswer {
-  answer: string | null;
+  answer: TaggedAnswer | null;
   staleSeconds: number | null;
 }
 
@@ -51,9 +57,9 @@ export class LookupChannel {
     this.pending.clear();
   }
 
-  lookup(kind: typeof LOOKUP_TICKET | typeof LOOKUP_CONTACT, id: number): Promise<string | null> {
+  lookup(kind: typeof LOOKUP_TICKET | typeof LOOKUP_CONTACT, id: number): Promise<TaggedAnswer | null> {
     if (!this.worker) return Promise.resolve(null);
-    return new Promise<string | null>((resolve) => this.enqueue(kind, id, resolve));
+    return new Promise<TaggedAnswer | null>((resolve) => this.enqueue(kind, id, resolve));
   }
 
   /** A ticket lookup the worker may answer from a snapshot no longer known fresh (grace, after SQL failed). */
@@ -85,7 +91,9 @@ export class LookupChannel {
       if (!pending) continue;
       this.pending.delete(reply.requestIds[i]!);
       this.timer?.(pending.kind, (performance.now() - pending.startedAt) / 1000);
-      pending.resolve(reply.answers[i] ?? null, staleSeconds);
+      const text = reply.answers[i];
+      const tag = reply.tags[i];
+      pending.resolve(text != null && tag != null ? { text, tag } : null, staleSeconds);
     }
     return true;
   }

@@ -145,14 +145,16 @@ export interface LookupBatch {
 }
 
 /**
- * Lean lookup channel: worker → main. For a ticket, `answers[i]` is the whole widget body as JSON text; for a
- * contact, the `"assets":[…],"total_assets":N` part. null: the cache cannot answer (not ready, or the ticket
- * or contact is not known to it yet) and the caller must ask SQL.
+ * Lean lookup channel: worker → main. For a ticket, `answers[i]` is the whole widget body as JSON text and
+ * `tags[i]` its ETag; for a contact, the assets array JSON and the assets' tag (widget-body.ts AssetsPart).
+ * null: the cache cannot answer (not ready, or the ticket or contact is not known to it yet) and the caller
+ * must ask SQL.
  */
 export interface LookupReply {
   type: 'lookup';
   requestIds: Int32Array;
   answers: Array<string | null>;
+  tags: Array<string | null>;
   /**
    * Set when the batch held LOOKUP_TICKET_STALE_OK lookups and the cache was not `ready`: seconds since it was
    * last known fresh. Its answers to those lookups (when not null) may be out of date.

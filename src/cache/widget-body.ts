@@ -19,6 +19,14 @@ export interface AssetsPart {
   tag: string;
 }
 
+/** A whole widget body and its ETag. */
+export type TaggedBody = readonly [body: string, etag: string];
+
+/** The assets part from what a contact lookup carries (its JSON and its tag, which begins with the total). */
+export function assetsPart(assetsJson: string, tag: string): AssetsPart {
+  return { assetsJson, tag, total: Number(tag.slice(0, tag.indexOf('.'))) };
+}
+
 export const NO_CONTACT_BODY = '{"assets":[],"contact_name":null,"total_assets":0}';
 export const NO_CONTACT_TAG = '"w0"';
 

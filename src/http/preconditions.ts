@@ -23,12 +23,11 @@ export function ifMatchVersions(ctx: AppContext, required: boolean): string[] | 
 }
 
 /**
- * Sets the answer's ETag and says whether the client's copy is current (If-None-Match, weak comparison per
+ * Sets the answer's ETag (a strong tag, quotes included) and says whether the client's copy is current (If-None-Match, weak comparison per
  * RFC 9110 §13.1.2), for a 304. Not Koa's `ctx.fresh`: that treats a request's `Cache-Control: no-cache` as
  * "never fresh", which is a cache's rule, and fetch() adds that header to every request with If-None-Match.
  */
-export function notModified(ctx: AppContext, version: string): boolean {
-  const tag = versionTag(version);
+export function notModified(ctx: AppContext, tag: string): boolean {
   ctx.etag = tag;
   ctx.set('Cache-Control', 'private, no-cache');
   const header = ctx.get('if-none-match').trim();

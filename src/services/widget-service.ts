@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { CacheClient } from '../cache/cache-client';
+import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag } from '../cache/widget-body';
 import { widgetRepository } from '../db/repositories/widget';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../errors';
@@ -13,6 +14,8 @@ export type WidgetSource = 'hit' | 'miss' | 'stale';
 export interface WidgetAnswer {
   /** The response body as JSON text. */
   body: string;
+  /** Its strong ETag, from versions, not from the bytes (widget-body.ts). */
+  etag: string;
   source: WidgetSource;
   /** For `stale`: at most this many seconds since the cache was last known fresh. */
   staleSeconds?: number;
@@ -33,7 +36,8 @@ export interface WidgetOptions {
  * SQL when the cache cannot answer (cold, degraded, timed out, worker restarting): one miss. When SQL is
  * unreachable, the cache is asked once more with stale answers allowed (grace, bounded by CACHE_GRACE_SECONDS
  * in the worker); without an answer the request fails with the SQL error, a 503.
- * The body is JSON text, assembled from pre-serialised parts without parsing them.
+ * The body is JSON text, assembled by widget-body.ts from pre-serialised parts without parsing them; its
+ * ETag comes with it.
  */
 export class WidgetService {
   constructor(private readonly options: WidgetOptions) {}
@@ -50,24 +54,27 @@ export class WidgetService {
   }
 
   private async fromCacheOrSql(ticketId: number): Promise<WidgetAnswer> {
-    const cachedBody = this.options.cacheTickets ? await this.options.cache.lookupTicket(ticketId) : null;
-    if (cachedBody !== null) return { body: cachedBody, source: 'hit' };
+    const cached = this.options.cacheTickets ? await this.options.cache.lookupTicket(ticketId) : null;
+    if (cached !== null) return { body: cached.text, etag: cached.tag, source: 'hit' };
     try {
       return await this.answer(ticketId, true);
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;
       const { answer, staleSeconds } = await this.options.cache.lookupTicketStaleOk(ticketId);
       if (answer === null) throw err;
-      return staleSeconds === null ? { body: answer, source: 'hit' } : { body: answer, source: 'stale', staleSeconds };
+      const tagged = { body: answer.text, etag: answer.tag };
+      return staleSeconds === null ? { ...tagged, source: 'hit' } : { ...tagged, source: 'stale', staleSeconds };
     }
   }
 
   private async answer(ticketId: number, useCache: boolean): Promise<WidgetAnswer> {
     const ticket = await widgetRepository.ticketContact(this.options.pool, ticketId);
     if (!ticket) throw new AppError('TICKET_NOT_FOUND');
-    if (ticket.contactId === null) return { body: '{"assets":[],"contact_name":null,"total_assets":0}', source: 'miss' };
-    const cached = useCache ? await this.options.cache.lookupContact(ticket.contactId) : null;
-    const assets = cached ?? (await widgetRepository.assetsJson(this.options.pool, ticket.contactId));
-    return { body: `{${assets},"contact_name":${JSON.stringify(ticket.contactName)}}`, source: cached === null ? 'miss' : 'hit' };
+    const { contactId, contactNameJson } = ticket;
+    if (contactId === null || contactNameJson === null) return { body: NO_CONTACT_BODY, etag: NO_CONTACT_TAG, source: 'miss' };
+    const cached = useCache ? await this.options.cache.lookupContact(contactId) : null;
+    const part = cached ?? (await widgetRepository.assets(this.options.pool, contactId));
+    const source = cached === null ? 'miss' : 'hit';
+    return { body: widgetBody(part, contactNameJson), etag: widgetTag(contactId, part, contactNameJson), source };
   }
 }

@@ -107,6 +107,26 @@ describe('demo pages in Chromium', () => {
     ]);
   });
 
+  it('revalidates with the ETag on reload: the widget request answers 304, no body, and the widget shows the same', async () => {
+    const statuses: number[] = [];
+    const onResponse = (res: { url(): string; status(): number }) => {
+      if (res.url().includes('/api/assets/widget/')) statuses.push(res.status());
+    };
+    page.on('response', onResponse);
+    try {
+      await page.goto(`${t.url}/tickets.html`);
+      await page.evaluate(() => sessionStorage.clear());
+      await openTicket(fx.scullyTicket);
+      const first = await widgetView(page);
+      await page.reload();
+      await widgetRendered(page);
+      expect(await widgetView(page)).toEqual(first);
+      expect(statuses).toEqual([200, 304]);
+    } finally {
+      page.off('response', onResponse);
+    }
+  });
+
   it('shows a hostname changed through the API once the page is reloaded, as text even when it looks like markup', async () => {
     const id = (await apiWidget(fx.scullyTicket)).assets[1]!.id;
     const hostname = '<img src=x onerror="window.pwned=1">LT-RENAMED';

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheClient } from '../../src/cache/cache-client';
-import { LOOKUP_CONTACT, type LookupReply } from '../../src/cache/protocol';
+import { LOOKUP_TICKET, type LookupReply } from '../../src/cache/protocol';
 import { makeClient, makeContact, makeTicket } from '../helpers/factories';
 import { startTestService, type TestService } from '../helpers/test-service';
 import { widgetTruth } from '../helpers/widget-truth';
@@ -89,11 +89,11 @@ describe('the widget when the cache cannot answer, against the contract', () => 
 
   it('from SQL, within the lookup timeout, while the worker is alive but stalled', async () => {
     const worker = workerOf(t.service.cache);
-    // Keep the worker's lookup port busy: batches of contact lookups that take it well over the timeout each,
-    // re-posted as each comes back. The widget's own lookups queue behind them and time out.
+    // Keep the worker's lookup port busy: batches of ticket lookups (each builds a whole body) that take it well
+    // over the timeout each, re-posted as each comes back. The widget's own lookups queue behind them and time out.
     const BATCH = 200_000;
     const flood = new Int32Array(BATCH * 3);
-    for (let i = 0; i < BATCH; i++) flood.set([-1 - i, LOOKUP_CONTACT, 1 + (i % 1_000)], 3 * i);
+    for (let i = 0; i < BATCH; i++) flood.set([-1 - i, LOOKUP_TICKET, tickets[i % tickets.length]!], 3 * i);
     let flooding = true;
     let floodReplies = 0;
     const post = () => worker.postMessage({ type: 'lookup', ids: flood.slice() });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AssetIndex, encodeAssetFragment, type AssetEntry } from '../../workers/asset-index';
 import { SnapshotBuilder, type PackedSnapshot } from '../../workers/snapshot';
 import { prng } from '../../load-tests/lib/prng';
+import { assetsTag } from '../../src/cache/widget-body';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -36,11 +37,11 @@ const fixture = () => new AssetIndex(snapshotOf([a1, a2, a3, a4, a5, u50, u51]))
 describe('AssetIndex lookups', () => {
   it('widget shows the newest two and the total; unassigned and unknown contacts show nothing', () => {
     const index = fixture();
-    expect(index.widget(10)).toEqual({ total: 4, assetsJson: json(a2, a4) });
-    expect(index.widget(10, 3)).toEqual({ total: 4, assetsJson: json(a2, a4, a3) });
-    expect(index.widget(11)).toEqual({ total: 1, assetsJson: json(a5) });
-    expect(index.widget(0)).toEqual({ total: 0, assetsJson: '[]' });
-    expect(index.widget(99)).toEqual({ total: 0, assetsJson: '[]' });
+    expect(index.widget(10)).toEqual({ total: 4, assetsJson: json(a2, a4), tag: '4.2-4' });
+    expect(index.widget(10, 3)).toEqual({ total: 4, assetsJson: json(a2, a4, a3), tag: '4.2-4-3' });
+    expect(index.widget(11)).toEqual({ total: 1, assetsJson: json(a5), tag: '1.5' });
+    expect(index.widget(0)).toEqual({ total: 0, assetsJson: '[]', tag: '0.' });
+    expect(index.widget(99)).toEqual({ total: 0, assetsJson: '[]', tag: '0.' });
     expect(JSON.parse(index.widget(10).assetsJson)).toHaveLength(2);
   });
 
@@ -74,7 +75,7 @@ describe('AssetIndex.apply', () => {
     const index = fixture();
     const created = asset(60, 12, T0 + 5, 100);
     expect(index.apply({ kind: 'upsert', entry: created })).toBe(true);
-    expect(index.widget(12)).toEqual({ total: 1, assetsJson: json(created) });
+    expect(index.widget(12)).toMatchObject({ total: 1, assetsJson: json(created), tag: `1.${created.version}` });
     expect(index.byClient(1)[0]?.id).toBe(50);
     expect(ids(index.byClient(1))).toContain(60);
     expect([index.size, index.contacts, index.overlaySize]).toEqual([8, 3, 1]);
@@ -83,11 +84,11 @@ describe('AssetIndex.apply', () => {
   it('moves an asset between contacts, updating both lists and the counters', () => {
     const index = fixture();
     expect(index.apply({ kind: 'upsert', entry: { ...a5, contactId: 10, version: 100 } })).toBe(true);
-    expect(index.widget(11)).toEqual({ total: 0, assetsJson: '[]' });
+    expect(index.widget(11)).toMatchObject({ total: 0, assetsJson: '[]' });
     expect(ids(index.byContact(10))).toEqual([2, 4, 3, 1, 5]);
     expect([index.size, index.contacts]).toEqual([7, 1]);
     expect(index.apply({ kind: 'upsert', entry: { ...a2, contactId: 11, version: 101 } })).toBe(true);
-    expect(index.widget(10)).toEqual({ total: 4, assetsJson: json(a4, a3) });
+    expect(index.widget(10)).toMatchObject({ total: 4, assetsJson: json(a4, a3) });
     expect(ids(index.byContact(11))).toEqual([2]);
     expect([index.size, index.contacts]).toEqual([7, 2]);
   });
@@ -95,7 +96,7 @@ describe('AssetIndex.apply', () => {
   it('retiring the top asset lets the third one into the widget', () => {
     const index = fixture();
     expect(index.apply({ kind: 'remove', id: 2, version: 100 })).toBe(true);
-    expect(index.widget(10)).toEqual({ total: 3, assetsJson: json(a4, a3) });
+    expect(index.widget(10)).toMatchObject({ total: 3, assetsJson: json(a4, a3) });
     expect(index.byId(2)).toBeUndefined();
     expect(ids(index.byClient(1))).not.toContain(2);
     expect(index.size).toBe(6);
@@ -105,7 +106,7 @@ describe('AssetIndex.apply', () => {
     const index = fixture();
     const renamed = asset(4, 10, a4.createdAtUs, 100, { hostname: 'RENAMED' });
     expect(index.apply({ kind: 'upsert', entry: renamed })).toBe(true);
-    expect(index.widget(10)).toEqual({ total: 4, assetsJson: json(a2, renamed) });
+    expect(index.widget(10)).toMatchObject({ total: 4, assetsJson: json(a2, renamed) });
     expect(JSON.parse(index.widget(10).assetsJson)[1].hostname).toBe('RENAMED');
     expect(index.byId(4)).toEqual(renamed);
   });
@@ -167,7 +168,7 @@ describe('AssetIndex.rebase', () => {
     expect(index.byId(4)).toEqual(a4Refreshed);
     expect(index.byId(60)?.version).toBe(103);
     expect(index.byId(5)).toBeUndefined();
-    expect(index.widget(10)).toEqual({ total: 2, assetsJson: json(a2Refreshed, a4Refreshed) });
+    expect(index.widget(10)).toMatchObject({ total: 2, assetsJson: json(a2Refreshed, a4Refreshed) });
     expect(ids(index.byContact(11))).toEqual([1]);
     expect(index.apply({ kind: 'upsert', entry: { ...a5, version: 103 } })).toBe(false);
     expect([index.size, index.contacts, index.overlaySize]).toEqual([6, 3, 4]);
@@ -200,7 +201,8 @@ describe('AssetIndex against a brute-force model', () => {
       for (let contact = 0; contact <= 26; contact++) {
         const expected = contact === 0 ? [] : active.filter((a) => a.contactId === contact).sort(newest);
         expect(index.byContact(contact)).toEqual(expected);
-        expect(index.widget(contact)).toEqual({ total: expected.length, assetsJson: json(...expected.slice(0, 2)) });
+        const shown = expected.slice(0, 2);
+        expect(index.widget(contact)).toEqual({ total: expected.length, assetsJson: json(...shown), tag: assetsTag(expected.length, shown.map((a) => a.version)) });
       }
       for (let client = 1; client <= 4; client++) expect(index.byClient(client)).toEqual(active.filter((a) => a.clientId === client).sort(newest));
       for (let id = 1; id < nextId; id++) expect(index.byId(id)).toEqual(model.get(id));
@@ -254,7 +256,7 @@ describe('AssetIndex.rebase with a build epoch', () => {
     index.rebase(snapshotOf([a1, a2, a3, a4, a5, u50, u51]), epoch);
     expect(index.byId(60)).toBeUndefined();
     expect(index.byId(61)).toEqual(lateWrite);
-    expect(index.widget(11)).toEqual({ total: 2, assetsJson: json(lateWrite, a5) });
+    expect(index.widget(11)).toMatchObject({ total: 2, assetsJson: json(lateWrite, a5) });
   });
 
   it('keeps permanent-delete tombstones across refreshes so a late, older upsert cannot resurrect the id', () => {

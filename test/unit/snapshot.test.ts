@@ -134,7 +134,7 @@ describe('SnapshotBuilder', () => {
     expect(Array.from(s.contactStarts)).toEqual([0]);
     expect(Array.from(s.fragOffsets)).toEqual([0]);
     const index = new AssetIndex(s);
-    expect(index.widget(1)).toEqual({ total: 0, assetsJson: '[]' });
+    expect(index.widget(1)).toEqual({ total: 0, assetsJson: '[]', tag: '0.' });
     expect(index.size).toBe(0);
   });
 });

@@ -71,6 +71,24 @@
     return linkTemplates;
   }
 
+  // The last body of each ticket and its ETag, for this tab only (sessionStorage): the next load of the ticket
+  // revalidates with If-None-Match and, when nothing changed, gets a 304 with no body and renders this copy.
+  const STORE_PREFIX = 'asset-widget:';
+  const remembered = (ticketId) => {
+    try {
+      return JSON.parse(sessionStorage.getItem(STORE_PREFIX + ticketId) ?? 'null');
+    } catch {
+      return null;
+    }
+  };
+  const remember = (ticketId, etag, body) => {
+    try {
+      if (etag) sessionStorage.setItem(STORE_PREFIX + ticketId, JSON.stringify({ etag, body }));
+    } catch {
+      // Storage full or disabled: the widget simply fetches whole bodies.
+    }
+  };
+
   function linkUrl(template, id) {
     if (!template || id === null || id === '') return null;
     try {
@@ -173,15 +191,22 @@
       if (ticketId === null) return;
       const abort = (this.#abort = new AbortController());
       try {
+        const known = remembered(ticketId);
         const [res, templates] = await Promise.all([
           fetch(`/api/assets/widget/${encodeURIComponent(ticketId)}`, {
             credentials: 'same-origin',
-            headers: { accept: 'application/json' },
+            cache: 'no-store',
+            headers: { accept: 'application/json', ...(known ? { 'if-none-match': known.etag } : {}) },
             signal: abort.signal,
           }),
           loadLinkTemplates(),
         ]);
-        const body = res.ok ? await res.json() : null;
+        let body = null;
+        if (res.status === 304 && known) body = known.body;
+        else if (res.ok) {
+          body = await res.json();
+          remember(ticketId, res.headers.get('etag'), body);
+        }
         if (abort.signal.aborted) return;
         if (body) this.#showAssets(body, templates, isStale(res.headers.get('cache-status')));
         else this.#showMessage(MESSAGES[res.status] ?? MESSAGES.failed, !MESSAGES[res.status]);

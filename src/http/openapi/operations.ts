@@ -45,7 +45,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/auth/logout', summary: 'Ends the browser session', access: 'public', ok: { status: 204, description: 'signed out' } },
   {
     method: 'get', path: '/api/assets/widget/:ticketId', summary: "The ticket widget: the contact's two newest active assets", access: 'user',
-    params: widgetParams, ok: { status: 200, description: 'the widget body', schema: out.widgetSchema }, errors: ['TICKET_NOT_FOUND'],
+    params: widgetParams, conditional: 'read', ok: { status: 200, description: 'the widget body', schema: out.widgetSchema }, errors: ['TICKET_NOT_FOUND'],
   },
   {
     method: 'post', path: '/api/assets/cache/refresh', summary: 'Rebuild the cache now', access: 'admin',

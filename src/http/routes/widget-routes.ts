@@ -6,6 +6,7 @@ import type { WidgetAnswer, WidgetService } from '../../services/widget-service'
 import type { AppMiddleware, AppState } from '../context';
 import { requireRole } from '../middleware/authenticate';
 import { parseOrThrow } from '../middleware/validate';
+import { notModified } from '../preconditions';
 import { idString } from './assets/schema';
 import { protectedRouter } from './router';
 
@@ -32,6 +33,11 @@ export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: Ap
     ctx.set('Cache-Status', CACHE_STATUS_MISS);
     const answer = await widget.forTicket(ticketId);
     ctx.set('Cache-Status', cacheStatus(answer));
+    // Revalidated on every use (no-cache): a browser or client that holds this ETag pays no body when unchanged.
+    if (notModified(ctx, answer.etag)) {
+      ctx.status = 304;
+      return;
+    }
     ctx.type = 'application/json';
     ctx.body = answer.body;
   });

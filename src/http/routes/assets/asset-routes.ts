@@ -32,7 +32,7 @@ export function assetRoutes(assets: AssetService, bodyLimit: number, requireIfMa
   router.get('/:id', async (ctx) => {
     const { id } = parseOrThrow(assetIdParams, ctx.params);
     const asset = await assets.get(id);
-    if (notModified(ctx, asset.version)) ctx.status = 304;
+    if (notModified(ctx, versionTag(asset.version))) ctx.status = 304;
     else ctx.body = asset;
   });
 
