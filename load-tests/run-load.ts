@@ -10,16 +10,17 @@ import { parseFlags } from './lib/args';
 import { datasetFor, ensureBenchDatabase, ticketIds } from './lib/bench-database';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process';
 import { compareWithSql, HOSTNAME_PREFIX, type LoadContext, type ScenarioResult, type WriteTarget } from './scenarios/common';
+import { bulk } from './scenarios/bulk';
 import { fixedRate } from './scenarios/fixed-rate';
 import { mixed } from './scenarios/mixed';
 import { refresh } from './scenarios/refresh';
 import { evaluate, loadThresholds, markdown } from './scenarios/report';
 import { saturation } from './scenarios/saturation';
 
-const SCENARIOS = { saturation, 'fixed-rate': fixedRate, refresh, mixed } as const;
+const SCENARIOS = { saturation, 'fixed-rate': fixedRate, refresh, mixed, bulk } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 const USAGE =
-  'usage: npm run load -- [--scenario saturation|fixed-rate|refresh|mixed] [--assets N] [--duration S] [--warmup S] [--smoke] [--fresh] [--profile]';
+  'usage: npm run load -- [--scenario saturation|fixed-rate|refresh|mixed|bulk] [--assets N] [--duration S] [--warmup S] [--smoke] [--fresh] [--profile]';
 
 /** Contacts with a ticket, spread over the dataset: the mixed scenario writes assets for them. */
 async function writeTargets(url: string): Promise<WriteTarget[]> {

@@ -9,6 +9,7 @@ export interface Thresholds {
   saturation_widget_vs_bare_rps_min: number;
   saturation_widget_vs_sql_rps_min: number;
   fixed_rate_widget_vs_bare_p99_max: number;
+  bulk_vs_single_widgets_per_s_min: number;
   refresh_widget_p99_ms_max: number;
 }
 
@@ -25,6 +26,7 @@ const KEYS: (keyof Thresholds)[] = [
   'saturation_widget_vs_bare_rps_min',
   'saturation_widget_vs_sql_rps_min',
   'fixed_rate_widget_vs_bare_p99_max',
+  'bulk_vs_single_widgets_per_s_min',
   'refresh_widget_p99_ms_max',
 ];
 
@@ -56,6 +58,7 @@ export function evaluate(results: ScenarioResult[], t: Thresholds): Check[] {
   atLeast('saturation: widget req/s ÷ bare req/s', figure('saturation', 'widget_vs_bare_rps'), t.saturation_widget_vs_bare_rps_min);
   atLeast('saturation: widget req/s ÷ SQL-only req/s', figure('saturation', 'widget_vs_sql_rps'), t.saturation_widget_vs_sql_rps_min);
   atMost('fixed-rate: widget p99 ÷ bare p99', figure('fixed-rate', 'widget_vs_bare_p99'), t.fixed_rate_widget_vs_bare_p99_max);
+  atLeast('bulk: widgets/s in 50-ticket batches ÷ single-ticket widgets/s', figure('bulk', 'bulk_vs_single_widgets_per_s'), t.bulk_vs_single_widgets_per_s_min);
   atMost('refresh: widget p99 ms during a full refresh', figure('refresh', 'refresh_widget_p99_ms'), t.refresh_widget_p99_ms_max);
   return checks;
 }

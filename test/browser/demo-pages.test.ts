@@ -115,7 +115,7 @@ describe('demo pages in Chromium', () => {
     page.on('response', onResponse);
     try {
       await page.goto(`${t.url}/tickets.html`);
-      await page.evaluate(() => sessionStorage.clear());
+      await page.evaluate('sessionStorage.clear()');
       await openTicket(fx.scullyTicket);
       const first = await widgetView(page);
       await page.reload();

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../../errors';
 import { assetIdParams, createAssetBody, listAssetsQuery, updateAssetBody } from '../routes/assets/schema';
 import { loginBody } from '../routes/auth-routes';
 import { recentTicketsQuery } from '../routes/ticket-routes';
-import { widgetParams } from '../routes/widget-routes';
+import { bulkWidgetQuery, widgetParams } from '../routes/widget-routes';
 import * as out from './response-schemas';
 
 export type Access = 'public' | 'user' | 'admin';
@@ -46,6 +46,10 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get', path: '/api/assets/widget/:ticketId', summary: "The ticket widget: the contact's two newest active assets", access: 'user',
     params: widgetParams, conditional: 'read', ok: { status: 200, description: 'the widget body', schema: out.widgetSchema }, errors: ['TICKET_NOT_FOUND'],
+  },
+  {
+    method: 'get', path: '/api/assets/widget', summary: 'Widgets of many tickets in one call (1–100 ids)', access: 'user',
+    query: bulkWidgetQuery, ok: { status: 200, description: 'widgets by ticket id, and the ids that are no tickets', schema: out.bulkWidgetsSchema },
   },
   {
     method: 'post', path: '/api/assets/cache/refresh', summary: 'Rebuild the cache now', access: 'admin',

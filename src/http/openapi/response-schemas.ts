@@ -51,6 +51,11 @@ export const widgetSchema = z
     total_assets: z.int().min(0),
   });
 
+export const bulkWidgetsSchema = z.object({
+  widgets: z.record(z.string().regex(/^\d+$/), widgetSchema).describe('Ticket id → the body GET /api/assets/widget/{ticketId} sends'),
+  not_found: z.array(id),
+});
+
 const cacheState = z.enum(['cold', 'warming', 'ready', 'degraded']);
 
 export const cacheStatsSchema = z

@@ -12,6 +12,28 @@ import { protectedRouter } from './router';
 
 export const widgetParams = z.object({ ticketId: idString });
 
+export const MAX_BULK_TICKETS = 100;
+
+/** `ticket_ids=1,2,3`: 1–100 ticket ids; every bad one is named in the 400. */
+export const bulkWidgetQuery = z.strictObject({
+  ticket_ids: z
+    .string()
+    .transform((text, ctx) => {
+      const parts = text.split(',');
+      const bad = parts.filter((part) => !idString.safeParse(part).success);
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `not ticket ids: ${bad.slice(0, 20).map((b) => JSON.stringify(b)).join(', ')}` });
+        return z.NEVER;
+      }
+      if (parts.length > MAX_BULK_TICKETS) {
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_BULK_TICKETS} ticket ids` });
+        return z.NEVER;
+      }
+      return parts.map(Number);
+    })
+    .describe('Comma-separated ticket ids, 1 to 100; duplicates are answered once'),
+});
+
 /**
  * RFC 9211 `Cache-Status` of a widget answer: `hit` from the cache, `fwd=miss` from SQL (also on errors, which
  * SQL decided), and in grace a hit whose `ttl` is negative (seconds since the cache was last known fresh)
@@ -27,6 +49,13 @@ function cacheStatus(answer: WidgetAnswer): string {
 /** The ticket widget and the cache's operator endpoints (story 15.6). */
 export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: AppMiddleware): Router<AppState> {
   const router = protectedRouter('/api/assets', auth);
+
+  // Before '/widget/:ticketId' only for readability: the paths cannot match each other.
+  router.get('/widget', async (ctx) => {
+    const { ticket_ids: ticketIds } = parseOrThrow(bulkWidgetQuery, ctx.query);
+    ctx.type = 'application/json';
+    ctx.body = await widget.forTickets(ticketIds);
+  });
 
   router.get('/widget/:ticketId', async (ctx) => {
     const { ticketId } = parseOrThrow(widgetParams, ctx.params);
