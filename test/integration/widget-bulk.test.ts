@@ -34,7 +34,7 @@ describe('GET /api/assets/widget?ticket_ids=…: many tickets in one call', () =
     }
   });
 
-  it('sends the batch to the cache worker as one: a batch of 50 cached tickets costs no miss', async () => {
+  it('answers a batch of 50 cached tickets from the cache: 50 hits, no miss', async () => {
     const before = (await t.call('/api/assets/cache/stats', { token: t.techToken })).body;
     await bulk(tickets.slice(0, 50).join(','));
     const after = (await t.call('/api/assets/cache/stats', { token: t.techToken })).body;
