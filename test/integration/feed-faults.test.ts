@@ -209,7 +209,8 @@ describe('the change feed under faults: no change is dropped', () => {
     const after = await stats();
     expect(during.state).toBe('ready');
     expect([...states]).toEqual(['ready']);
-    expect(after.feed_retries - before.feed_retries, 're-reads cancelled at 500 ms and retried').toBeGreaterThanOrEqual(2);
+    // At least one re-read was cancelled and retried; how many fit in the 1.3 s depends on when the first began.
+    expect(after.feed_retries - before.feed_retries, 're-reads cancelled at 500 ms and retried').toBeGreaterThanOrEqual(1);
     expect(after.feed_stalls).toBe(before.feed_stalls);
     expect(after.refreshes).toBe(before.refreshes);
     expect(after.pending_change_age_ms).toBe(0);
