@@ -17,6 +17,8 @@ import { benchRoutes } from './http/routes/bench-routes';
 import { healthRoutes, type Readiness } from './http/routes/health-routes';
 import { openApiRoutes } from './http/routes/openapi-routes';
 import { ticketRoutes } from './http/routes/ticket-routes';
+import { contactRoutes } from './http/routes/contact-routes';
+import type { ContactAssetsService } from './services/contact-assets-service';
 import { uiRoutes, type LinkTemplates } from './http/routes/ui-routes';
 import { projectPath } from './paths';
 import type { AssetService } from './services/asset-service';
@@ -33,6 +35,7 @@ export interface AppDeps {
   assets: AssetService;
   widget: WidgetService;
   tickets: TicketService;
+  contacts: ContactAssetsService;
   /** The widget's ScreenConnect and PDQ link templates (SCREENCONNECT_URL_TEMPLATE, PDQ_URL_TEMPLATE). */
   linkTemplates: LinkTemplates;
   cache: CacheClient;
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     widgetRoutes(deps.widget, deps.cache, auth),
     assetRoutes(deps.assets, deps.bodyLimit, deps.requireIfMatch, auth),
     ticketRoutes(deps.tickets, auth),
+    contactRoutes(deps.contacts, auth),
     uiRoutes(deps.linkTemplates, auth),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));

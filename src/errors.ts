@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, message: 'Not found' },
   ASSET_NOT_FOUND: { status: 404, message: 'Asset not found' },
   TICKET_NOT_FOUND: { status: 404, message: 'Ticket not found' },
+  CONTACT_NOT_FOUND: { status: 404, message: 'Contact not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   PRECONDITION_FAILED: { status: 412, message: 'The asset changed since you read it (If-Match does not match its current version)' },
   PRECONDITION_REQUIRED: { status: 428, message: 'This write needs an If-Match header with the version you read (REQUIRE_IF_MATCH)' },

@@ -22,6 +22,7 @@ import { createReadiness } from './readiness';
 import { AssetService } from './services/asset-service';
 import { AuthService } from './services/auth-service';
 import { TicketService } from './services/ticket-service';
+import { ContactAssetsService } from './services/contact-assets-service';
 import { WidgetService } from './services/widget-service';
 
 export interface RunningService {
@@ -120,6 +121,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       assets,
       widget: new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS, onAnswer: (source) => metrics.widgetAnswers.inc({ cache: source }) }),
       tickets: new TicketService(pool),
+      contacts: new ContactAssetsService({ pool, cache }),
       linkTemplates: { screenconnect: config.SCREENCONNECT_URL_TEMPLATE ?? null, pdq: config.PDQ_URL_TEMPLATE ?? null },
       cache,
       bodyLimit: config.BODY_LIMIT,

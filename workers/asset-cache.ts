@@ -3,6 +3,7 @@ import pg from 'pg';
 import Piscina from 'piscina';
 import type { CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerStats } from '../src/cache/protocol';
 import { safeError, type Logger } from '../src/logger';
+import { isAfter, type ContactPage, type PageCursor } from '../src/cache/contact-page';
 import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart, type TaggedBody } from '../src/cache/widget-body';
 import { AssetIndex } from './asset-index';
 import { packSnapshot, type BuildTaskInput, type BuildTaskOutput } from './build-snapshot.task';
@@ -111,6 +112,22 @@ export class AssetCache {
   lookupContact(contactId: number): AssetsPart | null {
     if (!this.servable()) return null;
     return this.countedSlice(contactId);
+  }
+
+  /** A page of the contact's assets; null (ask SQL) when not ready or the contact is not known here. */
+  contactAssets(contactId: number, after: PageCursor | null, limit: number): ContactPage | null {
+    if (!this.servable() || this.directory.nameJson(contactId) === undefined) return null;
+    const all = this.index.byContact(contactId);
+    let start = after ? all.findIndex((e) => isAfter(e.createdAtUs, e.id, after)) : 0;
+    if (start < 0) start = all.length;
+    const page = all.slice(start, start + limit);
+    const last = page.at(-1);
+    return {
+      total: all.length,
+      assetsJson: `[${page.map((e) => e.fragment).join(',')}]`,
+      versions: page.map((e) => e.version),
+      next: last && start + limit < all.length ? { us: last.createdAtUs, id: last.id } : null,
+    };
   }
 
   private countedSlice(contactId: number) {

@@ -54,6 +54,7 @@ const api: CacheControlApi = {
   refresh: (reason) => cache.refresh(reason),
   applyWrites: async (writes) => cache.applyWrites(writes),
   stats: async () => cache.stats(),
+  contactAssets: async (contactId, after, limit) => cache.contactAssets(contactId, after, limit),
   close: () => cache.close(),
 };
 Comlink.expose(api, nodeEndpoint(controlPort));

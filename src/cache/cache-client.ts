@@ -6,6 +6,7 @@ import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { LookupChannel, type LookupTimer, type MaybeStaleAnswer, type TaggedAnswer } from './lookup-channel';
 import { assetsPart, type AssetsPart } from './widget-body';
+import type { ContactPage, PageCursor } from './contact-page';
 import {
   LOOKUP_CONTACT,
   LOOKUP_TICKET,
@@ -150,6 +151,13 @@ export class CacheClient extends EventEmitter {
       this.options.logger.warn({ err, event: 'cache.refresh_failed' }, 'cache refresh failed');
       throw new AppError('CACHE_UNAVAILABLE', 'Asset cache refresh failed; the current snapshot is still being served');
     });
+  }
+
+  /** A page of a contact's assets from the cache, or null when the caller must ask SQL (counted as a miss). */
+  async contactAssets(contactId: number, after: PageCursor | null, limit: number): Promise<ContactPage | null> {
+    const page = this.currentState === 'ready' ? await this.call((api) => api.contactAssets(contactId, after, limit), this.options.lookupTimeoutMs).catch(() => null) : null;
+    if (page === null) this.misses++;
+    return page;
   }
 
   applyWrites(writes: CacheWrite[]): Promise<void> {

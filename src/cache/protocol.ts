@@ -6,6 +6,8 @@
  * They are separate ports because comlink's `expose` answers every message on its port, lean ones included.
  */
 
+import type { ContactPage, PageCursor } from './contact-page';
+
 /** One asset as the widget shows it: the contract's six fields, in this key order. */
 export interface WidgetAsset {
   id: number;
@@ -124,6 +126,8 @@ export interface CacheControlApi {
   refresh(reason: string): Promise<WarmResult>;
   applyWrites(writes: CacheWrite[]): Promise<void>;
   stats(): Promise<WorkerStats>;
+  /** A page of a contact's active assets, newest first, after `after`; null when not servable or unknown. */
+  contactAssets(contactId: number, after: PageCursor | null, limit: number): Promise<ContactPage | null>;
   /** Releases the worker's database connections and build thread before it is terminated. */
   close(): Promise<void>;
 }

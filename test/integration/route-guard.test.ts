@@ -56,6 +56,7 @@ describe('route guard: authentication belongs to the routes, whatever the path s
     t = await startTestService({ BENCH_ROUTES: 'true' });
     const client = (await makeClient(t.db.pool)).id;
     const contact = (await makeContact(t.db.pool, client)).id;
+    ids.contactId = contact;
     ids.ticketId = (await makeTicket(t.db.pool, client, contact)).id;
     ids.id = (await t.call('/api/assets', { method: 'POST', token: t.adminToken, json: assetBody(client, contact) })).body.id;
     routes = registeredRoutes(t.service.app);

@@ -3,6 +3,7 @@ import type { ErrorCode } from '../../errors';
 import { assetIdParams, createAssetBody, listAssetsQuery, updateAssetBody } from '../routes/assets/schema';
 import { loginBody } from '../routes/auth-routes';
 import { recentTicketsQuery } from '../routes/ticket-routes';
+import { contactAssetsQuery, contactParams } from '../routes/contact-routes';
 import { bulkWidgetQuery, widgetParams } from '../routes/widget-routes';
 import * as out from './response-schemas';
 
@@ -83,6 +84,11 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get', path: '/api/tickets', summary: 'Newest tickets (demo pages)', access: 'user', query: recentTicketsQuery,
     ok: { status: 200, description: 'tickets', schema: out.ticketListSchema },
+  },
+  {
+    method: 'get', path: '/api/contacts/:contactId/assets', summary: "Every active asset of a contact, newest first, a page at a time", access: 'user',
+    params: contactParams, query: contactAssetsQuery, conditional: 'read',
+    ok: { status: 200, description: 'one page', schema: out.contactAssetsSchema }, errors: ['CONTACT_NOT_FOUND'],
   },
   { method: 'get', path: '/api/ui/config', summary: "The widget's link templates", access: 'user', ok: { status: 200, description: 'settings', schema: out.uiConfigSchema } },
   { method: 'get', path: '/bench/noop', summary: 'Load-test ceiling: a bare route', access: 'public', bench: true, ok: { status: 200, description: 'ok', schema: z.object({ ok: z.literal(true) }) } },

@@ -56,6 +56,12 @@ export const bulkWidgetsSchema = z.object({
   not_found: z.array(id),
 });
 
+export const contactAssetsSchema = z.object({
+  assets: widgetSchema.shape.assets.element.array(),
+  total_assets: z.int().min(0),
+  next_cursor: z.string().nullable().describe('Pass back as `cursor` for the next page; null on the last'),
+});
+
 const cacheState = z.enum(['cold', 'warming', 'ready', 'degraded']);
 
 export const cacheStatsSchema = z
