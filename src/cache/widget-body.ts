@@ -44,6 +44,12 @@ export function widgetTag(contactId: number, part: AssetsPart, contactNameJson: 
   return `"w${contactId}.${part.tag}.${nameDigest(contactNameJson)}"`;
 }
 
+/** The contact a widget ETag names (`"w<contact>.…"`), null for a ticket without one. */
+export function contactOfTag(etag: string): number | null {
+  const contactId = Number(/^"w(\d+)/.exec(etag)?.[1] ?? 0);
+  return contactId > 0 ? contactId : null;
+}
+
 /** FNV-1a over UTF-16 code units in two 32-bit lanes (different offsets and primes): 64 bits, base36. */
 function nameDigest(text: string): string {
   let a = 0x811c9dc5;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CacheClient } from '../cache/cache-client';
-import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag } from '../cache/widget-body';
+import { contactOfTag, NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag } from '../cache/widget-body';
 import { widgetRepository } from '../db/repositories/widget';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../errors';
@@ -16,6 +16,8 @@ export interface WidgetAnswer {
   body: string;
   /** Its strong ETag, from versions, not from the bytes (widget-body.ts). */
   etag: string;
+  /** The ticket's contact, for the link to its whole asset list; null without one. */
+  contactId: number | null;
   source: WidgetSource;
   /** For `stale`: at most this many seconds since the cache was last known fresh. */
   staleSeconds?: number;
@@ -78,14 +80,14 @@ export class WidgetService {
 
   private async fromCacheOrSql(ticketId: number): Promise<WidgetAnswer> {
     const cached = this.options.cacheTickets ? await this.options.cache.lookupTicket(ticketId) : null;
-    if (cached !== null) return { body: cached.text, etag: cached.tag, source: 'hit' };
+    if (cached !== null) return { body: cached.text, etag: cached.tag, contactId: contactOfTag(cached.tag), source: 'hit' };
     try {
       return await this.answer(ticketId, true);
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;
       const { answer, staleSeconds } = await this.options.cache.lookupTicketStaleOk(ticketId);
       if (answer === null) throw err;
-      const tagged = { body: answer.text, etag: answer.tag };
+      const tagged = { body: answer.text, etag: answer.tag, contactId: contactOfTag(answer.tag) };
       return staleSeconds === null ? { ...tagged, source: 'hit' } : { ...tagged, source: 'stale', staleSeconds };
     }
   }
@@ -94,10 +96,10 @@ export class WidgetService {
     const ticket = await widgetRepository.ticketContact(this.options.pool, ticketId);
     if (!ticket) throw new AppError('TICKET_NOT_FOUND');
     const { contactId, contactNameJson } = ticket;
-    if (contactId === null || contactNameJson === null) return { body: NO_CONTACT_BODY, etag: NO_CONTACT_TAG, source: 'miss' };
+    if (contactId === null || contactNameJson === null) return { body: NO_CONTACT_BODY, etag: NO_CONTACT_TAG, contactId: null, source: 'miss' };
     const cached = useCache ? await this.options.cache.lookupContact(contactId) : null;
     const part = cached ?? (await widgetRepository.assets(this.options.pool, contactId));
     const source = cached === null ? 'miss' : 'hit';
-    return { body: widgetBody(part, contactNameJson), etag: widgetTag(contactId, part, contactNameJson), source };
+    return { body: widgetBody(part, contactNameJson), etag: widgetTag(contactId, part, contactNameJson), contactId, source };
   }
 }

@@ -107,6 +107,21 @@ describe('demo pages in Chromium', () => {
     ]);
   });
 
+  it('opens the whole list in place from "+N more", with the keyboard, and closes it again', async () => {
+    await openTicket(fx.scullyTicket);
+    expect((await widgetView(page)).rows).toHaveLength(2);
+    const more = page.locator('asset-widget button[aria-expanded]');
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await widgetView(page)).rows.length).toBe(3);
+    expect(await more.getAttribute('aria-expanded')).toBe('true');
+    const listed = (await t.call(`/api/contacts/${fx.scullyContact}/assets`, { token: t.techToken })).body.assets.map((a: { hostname: string }) => a.hostname);
+    expect((await widgetView(page)).rows.map((row) => row.hostname)).toEqual(listed);
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await widgetView(page)).rows.length).toBe(2);
+    expect(await more.getAttribute('aria-expanded')).toBe('false');
+  });
+
   it('revalidates with the ETag on reload: the widget request answers 304, no body, and the widget shows the same', async () => {
     const statuses: number[] = [];
     const onResponse = (res: { url(): string; status(): number }) => {

@@ -10,6 +10,8 @@ export const LINK_TEMPLATES = {
 export interface Fixture {
   /** Dana Scully's ticket: three active assets, so the widget shows two and "+1 more". */
   scullyTicket: number;
+  /** Dana Scully herself. */
+  scullyContact: number;
   /** Fox Mulder's ticket: a contact with no assets. */
   mulderTicket: number;
   /** A walk-in ticket without a contact. */
@@ -47,5 +49,6 @@ export async function buildFixture(db: TestDatabase): Promise<Fixture> {
     walkInTicket: await ticket(null, 'Walk-in: projector cable', 3),
     mulderTicket: await ticket(mulder, 'New starter needs a laptop', 2),
     scullyTicket: await ticket(scully, 'Laptop fan is loud', 1),
+    scullyContact: scully,
   };
 }

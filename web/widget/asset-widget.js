@@ -147,6 +147,7 @@
     #body;
     #ticketId = null;
     #abort = null;
+    #listUrl = null;
 
     constructor() {
       super();
@@ -202,6 +203,8 @@
           loadLinkTemplates(),
         ]);
         let body = null;
+        // The contact's whole list (RFC 8288 Link, rel=collection), opened by "+N more".
+        this.#listUrl = /^<(\/api\/contacts\/\d+\/assets)>;\s*rel="collection"/.exec(res.headers.get('link') ?? '')?.[1] ?? null;
         if (res.status === 304 && known) body = known.body;
         else if (res.ok) {
           body = await res.json();
@@ -229,13 +232,40 @@
       if (contactName === null) return this.#showMessage(MESSAGES.noContact, false);
       this.#contact.textContent = contactName;
       const hidden = total - assets.length;
-      if (hidden > 0) this.#more.replaceChildren(`+${hidden} more`, h('span', { class: 'visually-hidden' }, ' not shown'));
+      if (hidden > 0) this.#showMoreButton(hidden, assets, contactName, templates);
       if (assets.length === 0) {
         this.#body.replaceChildren(h('p', { class: 'state', role: 'status' }, `No assets for ${contactName}.`));
       } else {
         this.#body.replaceChildren(h('ul', { 'aria-label': `Assets of ${contactName}` }, ...assets.map((a) => assetRow(a, templates))));
       }
       this.#rendered();
+    }
+
+    /** "+N more" expands the list in place from the contact's whole list, and collapses it again. */
+    #showMoreButton(hidden, shown, contactName, templates) {
+      const label = [`+${hidden} more`, h('span', { class: 'visually-hidden' }, ' not shown')];
+      if (!this.#listUrl) return this.#more.replaceChildren(...label);
+      const button = h('button', { type: 'button', 'aria-expanded': 'false' }, ...label);
+      const list = (assets) => h('ul', { 'aria-label': `Assets of ${contactName}` }, ...assets.map((a) => assetRow(a, templates)));
+      button.addEventListener('click', async () => {
+        if (button.getAttribute('aria-expanded') === 'true') {
+          this.#body.replaceChildren(list(shown));
+          button.setAttribute('aria-expanded', 'false');
+          return button.replaceChildren(...label);
+        }
+        const all = [];
+        for (let cursor = ''; cursor !== null; ) {
+          const res = await fetch(`${this.#listUrl}?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+          if (!res.ok) return;
+          const page = await res.json();
+          all.push(...page.assets);
+          cursor = page.next_cursor;
+        }
+        this.#body.replaceChildren(list(all));
+        button.setAttribute('aria-expanded', 'true');
+        button.replaceChildren('Show fewer');
+      });
+      this.#more.replaceChildren(button);
     }
 
     #showMessage(text, canRetry) {

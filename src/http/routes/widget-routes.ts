@@ -62,6 +62,8 @@ export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: Ap
     ctx.set('Cache-Status', CACHE_STATUS_MISS);
     const answer = await widget.forTicket(ticketId);
     ctx.set('Cache-Status', cacheStatus(answer));
+    // RFC 8288: where the contact's whole list is (the widget's "+N more" opens it).
+    if (answer.contactId !== null) ctx.set('Link', `</api/contacts/${answer.contactId}/assets>; rel="collection"`);
     // Revalidated on every use (no-cache): a browser or client that holds this ETag pays no body when unchanged.
     if (notModified(ctx, answer.etag)) {
       ctx.status = 304;
