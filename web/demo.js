@@ -47,6 +47,10 @@
       return;
     }
     const { tickets } = await res.json();
+    // Every row's asset count from one call (the bulk widget route), not one call per ticket.
+    const ids = tickets.map((ticket) => ticket.id);
+    const bulk = ids.length > 0 ? await api(`/api/assets/widget?ticket_ids=${ids.join(',')}`).catch(() => null) : null;
+    const widgets = bulk?.ok ? (await bulk.json()).widgets : {};
     const rows = tickets.map((ticket) => {
       const link = document.createElement('a');
       link.href = `/ticket.html?id=${encodeURIComponent(ticket.id)}`;
@@ -56,7 +60,8 @@
       if (ticket.contact_name === null) contact.className = 'muted';
       const opened = new Date(ticket.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
       const tr = document.createElement('tr');
-      tr.append(cell(`#${ticket.id}`), cell(link), cell(contact), cell(ticket.state ?? ''), cell(opened));
+      const assets = widgets[ticket.id] ? String(widgets[ticket.id].total_assets) : '';
+      tr.append(cell(`#${ticket.id}`), cell(link), cell(contact), cell(assets), cell(ticket.state ?? ''), cell(opened));
       return tr;
     });
     table.tBodies[0].replaceChildren(...rows);

@@ -57,6 +57,11 @@ describe('demo pages in Chromium', () => {
     const api = (await t.call('/api/tickets?limit=50', { token: t.techToken })).body.tickets as Array<{ id: number }>;
     expect(shown).toEqual(api.map((ticket) => `#${ticket.id}`));
     expect(shown.slice(0, 3)).toEqual([fx.scullyTicket, fx.mulderTicket, fx.walkInTicket].map((id) => `#${id}`));
+    // Each row's asset count, from the bulk route, equals the widget's total for that ticket.
+    const counts = await page.locator('#tickets tbody tr td:nth-child(4)').allTextContents();
+    const bulk = (await t.call(`/api/assets/widget?ticket_ids=${api.map((ticket) => ticket.id).join(',')}`, { token: t.techToken })).body;
+    expect(counts).toEqual(api.map((ticket) => String(bulk.widgets[String(ticket.id)].total_assets)));
+    expect(counts.slice(0, 3)).toEqual(['3', '0', '0']);
   });
 
   it('opens a ticket from the list: the widget shows the two assets the API answers, with badges and links', async () => {
