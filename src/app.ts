@@ -27,6 +27,7 @@ import type { CacheClient } from './cache/cache-client';
 import type { TicketService } from './services/ticket-service';
 import { widgetRoutes } from './http/routes/widget-routes';
 import type { WidgetService } from './services/widget-service';
+import type { WidgetStreams } from './services/widget-streams';
 
 export interface AppDeps {
   logger: Logger;
@@ -34,6 +35,7 @@ export interface AppDeps {
   loginLimiter: LoginLimiter;
   assets: AssetService;
   widget: WidgetService;
+  streams: WidgetStreams;
   tickets: TicketService;
   contacts: ContactAssetsService;
   /** The widget's ScreenConnect and PDQ link templates (SCREENCONNECT_URL_TEMPLATE, PDQ_URL_TEMPLATE). */
@@ -86,7 +88,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       sessionTtlHours: deps.sessionTtlHours,
       secureCookies: deps.secureCookies,
     }),
-    widgetRoutes(deps.widget, deps.cache, auth),
+    widgetRoutes(deps.widget, deps.streams, deps.cache, auth),
     assetRoutes(deps.assets, deps.bodyLimit, deps.requireIfMatch, auth),
     ticketRoutes(deps.tickets, auth),
     contactRoutes(deps.contacts, auth),

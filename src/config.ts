@@ -61,6 +61,8 @@ const schema = z.object({
   /** Unset: CACHE_GRACE_SECONDS. How long into a database outage known credentials still pass. */
   AUTH_OUTAGE_GRACE_SECONDS: intIn(0, 604_800).optional(),
   BENCH_ROUTES: flag.default(false),
+  WIDGET_STREAMS_MAX: intIn(0, 100_000).default(2_000),
+  WIDGET_STREAM_HEARTBEAT_MS: intIn(100, 600_000).default(25_000),
   CORS_ORIGINS: z
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, message: 'Too many failed sign-in attempts; try again later' },
   INTERNAL: { status: 500, message: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+  STREAM_LIMIT: { status: 503, message: 'This instance has as many live widget streams open as it allows; retry (another instance may have room)' },
   CACHE_UNAVAILABLE: { status: 503, message: 'The asset cache is not available right now' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

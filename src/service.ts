@@ -24,6 +24,7 @@ import { AuthService } from './services/auth-service';
 import { TicketService } from './services/ticket-service';
 import { ContactAssetsService } from './services/contact-assets-service';
 import { WidgetService } from './services/widget-service';
+import { WidgetStreams } from './services/widget-streams';
 
 export interface RunningService {
   /** Base URL the HTTP server listens on, e.g. http://127.0.0.1:3000. */
@@ -114,12 +115,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           logger.warn({ err, event: 'cache.apply_failed' }, 'write not applied to the cache');
         }),
     });
+    const widget = new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS, onAnswer: (source) => metrics.widgetAnswers.inc({ cache: source }) });
+    const streams = new WidgetStreams(widget, cache, {
+      max: config.WIDGET_STREAMS_MAX,
+      heartbeatMs: config.WIDGET_STREAM_HEARTBEAT_MS,
+      logger: logger.child({ component: 'widget-streams' }),
+    });
     const app = createApp({
       logger,
       auth,
       loginLimiter,
       assets,
-      widget: new WidgetService({ pool, cache, cacheTickets: config.CACHE_TICKETS, onAnswer: (source) => metrics.widgetAnswers.inc({ cache: source }) }),
+      widget,
+      streams,
       tickets: new TicketService(pool),
       contacts: new ContactAssetsService({ pool, cache }),
       linkTemplates: { screenconnect: config.SCREENCONNECT_URL_TEMPLATE ?? null, pdq: config.PDQ_URL_TEMPLATE ?? null },
@@ -159,6 +167,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
     const stop = async () => {
       shuttingDown = true;
+      // Live widgets first: their clients reconnect at once, to a sibling instance, and lose no change.
+      streams.closeAll();
       // Keep serving for a moment, answering with `Connection: close`, so keep-alive clients reconnect (to a
       // sibling instance) instead of finding their socket closed under a request they just sent. The grace
       // outlasts the 5 s keep-alive timeout: a socket idle all that time has been dropped by its client.

@@ -8,6 +8,7 @@ import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart
 import { AssetIndex } from './asset-index';
 import { packSnapshot, type BuildTaskInput, type BuildTaskOutput } from './build-snapshot.task';
 import { ChangeApplier } from './change-applier';
+import { ChangeNotices, type ChangeNotice } from './change-notices';
 import { ChangeFeed } from './change-feed';
 import { toAssetChange } from './cache-write';
 import { Directory, directoryTransferList, emptyDirectory } from './directory';
@@ -37,6 +38,7 @@ export class AssetCache {
   private readonly reader: pg.Pool;
   private readonly feed: ChangeFeed;
   private readonly applier: ChangeApplier;
+  private readonly notices: ChangeNotices;
   private readonly audit: DriftAudit;
   private state: CacheState = 'cold';
   private warmed = false;
@@ -56,7 +58,11 @@ export class AssetCache {
     private readonly options: CacheWorkerOptions,
     private readonly logger: Logger,
     private readonly onState: (state: CacheState) => void,
+    onChanges: (notice: ChangeNotice) => void = () => undefined,
   ) {
+    this.notices = new ChangeNotices(onChanges);
+    this.index.onContactChanged = (contactId) => this.notices.contact(contactId);
+    this.directory.onChanged = (kind, id) => (kind === 'ticket' ? this.notices.ticket(id) : this.notices.contact(id));
     // One stateless build thread, started on demand and let go when idle: a build is rare and heavy.
     this.builder = options.buildThread
       ? new Piscina({ filename: options.buildTaskFile, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' })
@@ -172,6 +178,7 @@ export class AssetCache {
       const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, batchRows: this.options.batchRows };
       const built = this.builder ? ((await this.builder.run(input)) as BuildTaskOutput) : await packSnapshot(input);
       this.index.rebase(built.assets, assetEpoch);
+      this.notices.everything();
       const recheck = this.directory.rebase(built.directory, directoryEpoch);
       for (const id of recheck.tickets) this.applier.add('ticket', id);
       for (const id of recheck.contacts) this.applier.add('contact', id);

@@ -52,6 +52,8 @@ export class AssetIndex {
   private visible: number;
   private visibleContacts: number;
   private epoch = 0;
+  /** Told the contacts whose assets a change touched (the live widgets' notices). */
+  onContactChanged: ((contactId: number) => void) | undefined;
 
   constructor(snapshot: PackedSnapshot) {
     this.base = snapshot;
@@ -155,6 +157,8 @@ export class AssetIndex {
     }
     // A copy, so the caller mutating its object later cannot reorder a sorted list behind the index's back.
     const next = change.kind === 'upsert' ? { ...change.entry } : undefined;
+    if (previous !== undefined) this.onContactChanged?.(this.lists.contactOf(previous));
+    if (next !== undefined) this.onContactChanged?.(next.contactId);
     if (previous !== undefined) this.leave(previous);
     if (next !== undefined) this.enter(next);
     this.overrides.set(id, { version, entry: next, epoch: this.epoch });

@@ -15,10 +15,15 @@ const { controlPort, ...options } = workerData as CacheWorkerOptions & { control
 const port = parentPort!;
 const logger = createLogger(options.logLevel).child({ component: 'cache-worker' });
 const grace = new FreshnessGrace(options.graceSeconds * 1000);
-const cache = new AssetCache(options, logger, (state) => {
-  grace.note(state);
-  port.postMessage({ type: 'event', name: 'state', state } satisfies WorkerEvent);
-});
+const cache = new AssetCache(
+  options,
+  logger,
+  (state) => {
+    grace.note(state);
+    port.postMessage({ type: 'event', name: 'state', state } satisfies WorkerEvent);
+  },
+  (notice) => port.postMessage({ type: 'event', name: 'changes', notice } satisfies WorkerEvent),
+);
 
 port.on('message', (message: LookupBatch) => {
   if (message?.type !== 'lookup') return;

@@ -145,6 +145,8 @@ export class Directory {
   private tickets = new Map<number, Change<number>>();
   private names = new Map<number, Change<string | undefined>>();
   private epoch = 0;
+  /** Told every ticket or contact re-read into the directory (the live widgets' notices). */
+  onChanged: ((kind: 'ticket' | 'contact', id: number) => void) | undefined;
 
   constructor(private base: PackedDirectory) {}
 
@@ -166,11 +168,13 @@ export class Directory {
 
   /** Records a ticket as re-read from the database; null contact = none, undefined = the ticket is gone. */
   setTicket(ticketId: number, contactId: number | null | undefined): void {
+    this.onChanged?.('ticket', ticketId);
     this.tickets.set(ticketId, { value: contactId === undefined ? NO_TICKET : (contactId ?? 0), epoch: this.epoch });
   }
 
   /** Records a contact's name as re-read from the database (JSON text); undefined = the contact is gone. */
   setContact(contactId: number, nameJson: string | undefined): void {
+    this.onChanged?.('contact', contactId);
     this.names.set(contactId, { value: nameJson, epoch: this.epoch });
   }
 

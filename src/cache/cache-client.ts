@@ -230,6 +230,7 @@ export class CacheClient extends EventEmitter {
       if (this.lookups.receive(message)) return;
       const event = message as WorkerEvent;
       if (event?.type === 'event' && event.name === 'state') this.setState(event.state);
+      else if (event?.type === 'event' && event.name === 'changes') this.emit('changes', event.notice);
     });
     worker.on('error', (err) => {
       const outOfMemory = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';

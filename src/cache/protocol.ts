@@ -7,6 +7,7 @@
  */
 
 import type { ContactPage, PageCursor } from './contact-page';
+import type { ChangeNotice } from '../../workers/change-notices';
 
 /** One asset as the widget shows it: the contract's six fields, in this key order. */
 export interface WidgetAsset {
@@ -167,8 +168,4 @@ export interface LookupReply {
 }
 
 /** Events the worker reports without being asked. */
-export interface WorkerEvent {
-  type: 'event';
-  name: 'state';
-  state: CacheState;
-}
+export type WorkerEvent = { type: 'event'; name: 'state'; state: CacheState } | { type: 'event'; name: 'changes'; notice: ChangeNotice };

@@ -49,6 +49,11 @@ export const OPERATIONS: Operation[] = [
     params: widgetParams, conditional: 'read', ok: { status: 200, description: 'the widget body', schema: out.widgetSchema }, errors: ['TICKET_NOT_FOUND'],
   },
   {
+    method: 'get', path: '/api/assets/widget/:ticketId/events', summary: 'Live widget (Server-Sent Events): the body again whenever it changes', access: 'user',
+    params: widgetParams, errors: ['TICKET_NOT_FOUND', 'STREAM_LIMIT'],
+    ok: { status: 200, description: 'text/event-stream: events whose id is the ETag and data the widget body; Last-Event-ID skips an unchanged first event', contentType: 'text/event-stream' },
+  },
+  {
     method: 'get', path: '/api/assets/widget', summary: 'Widgets of many tickets in one call (1–100 ids)', access: 'user',
     query: bulkWidgetQuery, ok: { status: 200, description: 'widgets by ticket id, and the ids that are no tickets', schema: out.bulkWidgetsSchema },
   },

@@ -1,8 +1,11 @@
+import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { CacheClient } from '../../cache/cache-client';
 import { summarizeCacheStats } from '../../cache/stats-summary';
 import type { WidgetAnswer, WidgetService } from '../../services/widget-service';
+import type { WidgetStreams } from '../../services/widget-streams';
+import { AppError } from '../../errors';
 import type { AppMiddleware, AppState } from '../context';
 import { requireRole } from '../middleware/authenticate';
 import { parseOrThrow } from '../middleware/validate';
@@ -47,7 +50,7 @@ function cacheStatus(answer: WidgetAnswer): string {
 }
 
 /** The ticket widget and the cache's operator endpoints (story 15.6). */
-export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: AppMiddleware): Router<AppState> {
+export function widgetRoutes(widget: WidgetService, streams: WidgetStreams, cache: CacheClient, auth: AppMiddleware): Router<AppState> {
   const router = protectedRouter('/api/assets', auth);
 
   // Before '/widget/:ticketId' only for readability: the paths cannot match each other.
@@ -71,6 +74,22 @@ export function widgetRoutes(widget: WidgetService, cache: CacheClient, auth: Ap
     }
     ctx.type = 'application/json';
     ctx.body = answer.body;
+  });
+
+  // Server-Sent Events: the widget body again whenever it changes, its ETag as the event id (Last-Event-ID).
+  router.get('/widget/:ticketId/events', async (ctx) => {
+    const { ticketId } = parseOrThrow(widgetParams, ctx.params);
+    if (streams.full) throw new AppError('STREAM_LIMIT', undefined, { retryAfterSeconds: 5 });
+    const current = await widget.forTicket(ticketId);
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Accel-Buffering', 'no');
+    ctx.type = 'text/event-stream';
+    ctx.body = stream;
+    streams.add(ticketId, current, ctx.get('last-event-id'), stream);
+    ctx.req.once('close', () => streams.remove(ticketId, stream));
   });
 
   router.post('/cache/refresh', requireRole('admin'), async (ctx) => {
