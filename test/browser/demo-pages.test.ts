@@ -127,10 +127,32 @@ describe('demo pages in Chromium', () => {
     expect(await more.getAttribute('aria-expanded')).toBe('false');
   });
 
+  it('is live: a change made by plain SQL appears on two open pages within a second, without a reload', async () => {
+    const second = await context.newPage();
+    try {
+      await openTicket(fx.scullyTicket);
+      await second.goto(`${t.url}/ticket.html?id=${fx.scullyTicket}`);
+      await widgetRendered(second);
+      const before = (await widgetView(page)).rows.map((row) => row.hostname);
+      // Let both streams connect before the change.
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      await t.db.pool.query(`UPDATE assets SET hostname = 'LIVE-' || hostname WHERE hostname = $1`, [before[0]]);
+      for (const p of [page, second]) {
+        await expect.poll(async () => (await widgetView(p)).rows[0]?.hostname, { timeout: 1_000, interval: 20 }).toBe(`LIVE-${before[0]}`);
+      }
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await page.locator('asset-widget').evaluate((el) => el.shadowRoot!.querySelector('.notice')!.textContent)).toBe('Updated');
+    } finally {
+      await second.close();
+      await t.db.pool.query(`UPDATE assets SET hostname = substr(hostname, 6) WHERE hostname LIKE 'LIVE-%'`);
+    }
+  });
+
   it('revalidates with the ETag on reload: the widget request answers 304, no body, and the widget shows the same', async () => {
     const statuses: number[] = [];
     const onResponse = (res: { url(): string; status(): number }) => {
-      if (res.url().includes('/api/assets/widget/')) statuses.push(res.status());
+      if (res.url().includes('/api/assets/widget/') && !res.url().endsWith('/events')) statuses.push(res.status());
     };
     page.on('response', onResponse);
     try {

@@ -5,6 +5,9 @@ import { startTestService, type TestService } from '../helpers/test-service';
 import { collectPageErrors, launchChromium, widgetRendered, widgetView } from './browser-kit';
 
 /** The widget's loading, error and link-less states, on a small factory-built dataset and no link templates. */
+/** The widget's answers, not its live stream (a route that fetches an endless stream would never finish). */
+const widgetAnswer = (url: URL) => url.pathname.startsWith('/api/assets/widget/') && !url.pathname.endsWith('/events');
+
 describe('<asset-widget> states in Chromium', () => {
   let t: TestService;
   let browser: Browser;
@@ -46,7 +49,7 @@ describe('<asset-widget> states in Chromium', () => {
   it('is busy and reserves two rows while loading, so nothing moves when the assets arrive', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/api/assets/widget/**', async (route: Route) => {
+    await page.route(widgetAnswer, async (route: Route) => {
       await held;
       await route.continue();
     });
@@ -82,7 +85,7 @@ describe('<asset-widget> states in Chromium', () => {
 
   it('says "could not load" on any other failure, and its Retry button loads again', async () => {
     let failures = 1;
-    await page.route('**/api/assets/widget/**', (route: Route) =>
+    await page.route(widgetAnswer, (route: Route) =>
       failures-- > 0 ? route.fulfill({ status: 503, json: { error: 'down', code: 'SERVICE_UNAVAILABLE' } }) : route.continue(),
     );
     await page.goto(`/ticket.html?id=${ticket}`);
@@ -101,7 +104,7 @@ describe('<asset-widget> states in Chromium', () => {
     const fresh = await widgetBox();
 
     // What the service sends from its snapshot while the database is unreachable (grace).
-    await page.route('**/api/assets/widget/**', async (route: Route) => {
+    await page.route(widgetAnswer, async (route: Route) => {
       const response = await route.fetch();
       await route.fulfill({ response, headers: { ...response.headers(), 'cache-status': 'asset-cache; hit; ttl=-42; detail=stale' } });
     });
@@ -114,7 +117,7 @@ describe('<asset-widget> states in Chromium', () => {
     // A hit or a miss is not stale.
     for (const cacheStatus of ['asset-cache; hit', 'asset-cache; fwd=miss']) {
       await page.unrouteAll();
-      await page.route('**/api/assets/widget/**', async (route: Route) => {
+      await page.route(widgetAnswer, async (route: Route) => {
         const response = await route.fetch();
         await route.fulfill({ response, headers: { ...response.headers(), 'cache-status': cacheStatus } });
       });

@@ -100,7 +100,7 @@ describe('live widget: GET /api/assets/widget/:ticketId/events (Server-Sent Even
     const open = [1, 2, 3].map(() => subscribe(t.url, path(ticket), t.techToken));
     await Promise.all(open.map((s) => s.ready));
     const res = await fetch(`${t.url}${path(ticket)}`, { headers: { authorization: `Bearer ${t.techToken}` } });
-    expect([res.status, res.headers.get('retry-after'), (await res.json()).code]).toEqual([503, '5', 'STREAM_LIMIT']);
+    expect([res.status, res.headers.get('retry-after'), ((await res.json()) as { code: string }).code]).toEqual([503, '5', 'STREAM_LIMIT']);
     for (const s of open) s.close();
     await expect.poll(async () => (await fetch(`${t.url}/api/assets/widget/999999/events`, { headers: { authorization: `Bearer ${t.techToken}` } })).status).toBe(404);
     expect((await fetch(`${t.url}${path(ticket)}`)).status).toBe(401);

@@ -14,6 +14,7 @@
     failed: 'Could not load assets.',
     noContact: 'This ticket has no contact.',
     stale: 'May be out of date',
+    updated: 'Updated',
   };
   // RFC 9211 Cache-Status: the service marks an answer served from its cache while the database is unreachable
   // with `detail=stale` (and a negative ttl).
@@ -139,6 +140,7 @@
   }
 
   class AssetWidget extends HTMLElement {
+    // `live="off"`: no Server-Sent Events; the widget then changes only when it loads again.
     static observedAttributes = ['ticket-id'];
     #section;
     #contact;
@@ -147,6 +149,8 @@
     #body;
     #ticketId = null;
     #abort = null;
+    #events = null;
+    #hint;
     #listUrl = null;
 
     constructor() {
@@ -175,6 +179,7 @@
 
     disconnectedCallback() {
       this.#abort?.abort();
+      this.#events?.close();
       this.#ticketId = null;
     }
 
@@ -188,6 +193,7 @@
       if (!force && ticketId === this.#ticketId) return;
       this.#ticketId = ticketId;
       this.#abort?.abort();
+      this.#events?.close();
       this.#showLoading();
       if (ticketId === null) return;
       const abort = (this.#abort = new AbortController());
@@ -212,10 +218,28 @@
         }
         if (abort.signal.aborted) return;
         if (body) this.#showAssets(body, templates, isStale(res.headers.get('cache-status')));
+        if (body && this.getAttribute('live') !== 'off') this.#follow(ticketId, res.headers.get('etag') ?? known?.etag, templates);
         else this.#showMessage(MESSAGES[res.status] ?? MESSAGES.failed, !MESSAGES[res.status]);
       } catch {
         if (!abort.signal.aborted) this.#showMessage(MESSAGES.failed, true);
       }
+    }
+
+    /** Live: the service pushes the body again whenever it changes (Server-Sent Events); re-rendered in place. */
+    #follow(ticketId, etag, templates) {
+      this.#events?.close();
+      const events = (this.#events = new EventSource(`/api/assets/widget/${encodeURIComponent(ticketId)}/events`));
+      let current = etag;
+      events.addEventListener('message', (message) => {
+        if (message.lastEventId === current || this.#ticketId !== ticketId) return;
+        current = message.lastEventId;
+        const body = JSON.parse(message.data);
+        remember(ticketId, current, body);
+        this.#showAssets(body, templates, false);
+        this.#notice.textContent = MESSAGES.updated;
+        clearTimeout(this.#hint);
+        this.#hint = setTimeout(() => this.#notice.textContent === MESSAGES.updated && (this.#notice.textContent = ''), 3000);
+      });
     }
 
     #showLoading() {
