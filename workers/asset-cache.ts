@@ -4,7 +4,8 @@ import Piscina from 'piscina';
 import type { CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerStats } from '../src/cache/protocol';
 import { safeError, type Logger } from '../src/logger';
 import { AssetIndex } from './asset-index';
-import { packSnapshot, type BuildTaskInput, type BuildTaskOutput } from './build-snapshot.task';
+import type { BuildTaskInput } from './build-snapshot.task';
+import { readSnapshot, type SnapshotRead } from './snapshot-read';
 import { ChangeApplier } from './change-applier';
 import { ChangeFeed } from './change-feed';
 import { toAssetChange } from './cache-write';
@@ -15,6 +16,8 @@ import { emptySnapshot, snapshotTransferList } from './snapshot';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+/** Builds every instance may start at the same moment (a feed loss, a shared TTL): spread by CACHE_BUILD_JITTER_MS. */
+const JITTERED = new Set(['resync', 'ttl']);
 const NO_CONTACT = '{"assets":[],"contact_name":null,"total_assets":0}';
 
 const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.byteLength, 0);
@@ -143,14 +146,15 @@ export class AssetCache {
 
   private async build(reason: string): Promise<WarmResult> {
     clearTimeout(this.retryTimer);
+    if (JITTERED.has(reason)) await new Promise((resolve) => setTimeout(resolve, Math.random() * this.options.buildJitterMs));
     const started = performance.now();
     const losses = this.losses;
     const feedUp = this.feedUp;
     const assetEpoch = this.index.beginEpoch();
     const directoryEpoch = this.directory.beginEpoch();
     try {
-      const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, batchRows: this.options.batchRows };
-      const built = this.builder ? ((await this.builder.run(input)) as BuildTaskOutput) : await packSnapshot(input);
+      const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, maxConcurrentBuilds: this.options.maxConcurrentBuilds };
+      const built = this.builder ? ((await this.builder.run(input)) as SnapshotRead) : await readSnapshot(input.databaseUrl, input.maxConcurrentBuilds);
       this.index.rebase(built.assets, assetEpoch);
       const recheck = this.directory.rebase(built.directory, directoryEpoch);
       for (const id of recheck.tickets) this.applier.add('ticket', id);
@@ -170,7 +174,7 @@ export class AssetCache {
       // Trust was lost during this build (it began too early to clear it): the next one may.
       if (this.stale && this.feedUp) setImmediate(() => this.refresh('resync').catch(() => undefined));
       const result = { assets: this.index.size, contacts: this.index.contacts, durationMs };
-      this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs, build_in: this.buildIn }, 'asset cache warmed');
+      this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs, slot_wait_ms: built.slotWaitMs, build_in: this.buildIn }, 'asset cache warmed');
       return result;
     } catch (err) {
       this.counters.refreshFailures++;

@@ -70,7 +70,12 @@ export class SnapshotBuilder {
   private createdAtUs = new Float64Array(this.capacity);
   private versions = new Float64Array(this.capacity);
   private fragOffsets = new Uint32Array(this.capacity + 1);
-  /** Full fragment chunks, each trimmed to the bytes it holds. */
+  /**
+   * Fragments go into fixed-size chunks rather than one doubling buffer: at a million assets the doubling
+   * copies alone would write more fresh memory than the fragments themselves, and first-touching fresh pages
+   * is the largest single cost of the build. finish() copies the chunks once into the exact-size buffer.
+   * Full chunks, each trimmed to the bytes it holds.
+   */
   private sealedChunks: Uint8Array[] = [];
   private chunk = new Uint8Array(0);
   private chunkUsed = 0;
@@ -82,24 +87,53 @@ export class SnapshotBuilder {
 
   /** Appends one row; throws a RangeError when it does not sort strictly after the previous row. */
   add(row: SnapshotRow): void {
+    const room = this.fragmentRoom(row.fragment.length * 3);
+    const end = this.fragmentStart + this.encoder.encodeInto(row.fragment, room.subarray(this.fragmentStart)).written;
+    this.addEncoded(row.id, row.contactId, row.clientId, row.createdAtUs, row.version, end);
+  }
+
+  /**
+   * The buffer the next fragment goes into, from `fragmentStart`, with at least `maxBytes` of room: a caller
+   * that already has the bytes writes them there, then calls addEncoded with the position after them.
+   */
+  fragmentRoom(maxBytes: number): Uint8Array {
+    if (this.chunkUsed + maxBytes > this.chunk.length) {
+      this.sealedChunks.push(this.chunk.subarray(0, this.chunkUsed));
+      this.chunk = new Uint8Array(Math.max(FRAGMENT_CHUNK_BYTES, maxBytes));
+      this.chunkUsed = 0;
+    }
+    return this.chunk;
+  }
+
+  /** Where the next fragment starts in the buffer fragmentRoom returned. */
+  get fragmentStart(): number {
+    return this.chunkUsed;
+  }
+
+  /**
+   * Appends one row whose fragment was written into fragmentRoom() from fragmentStart up to `fragmentEnd`;
+   * throws a RangeError when it does not sort strictly after the previous row.
+   */
+  addEncoded(id: number, contactId: number, clientId: number, createdAtUs: number, version: number, fragmentEnd: number): void {
     // Int32Array would silently wrap a larger id, and the timestamp sort key is exact only for safe integers.
-    const { id, contactId, clientId, createdAtUs } = row;
     if (!isInt32(id) || !isInt32(clientId) || !isInt32(contactId) || contactId < 0 || !Number.isSafeInteger(createdAtUs)) {
       throw new RangeError(`snapshot row ${id}: ids must be 32-bit integers, contactId >= 0, createdAtUs a safe integer`);
     }
     const n = this.count;
-    if (n > 0 && !this.followsPrevious(row)) {
-      throw new RangeError(`snapshot row ${row.id} is out of order (contact ASC, created_at DESC, id DESC)`);
+    if (n > 0 && !this.followsPrevious(id, contactId, createdAtUs)) {
+      throw new RangeError(`snapshot row ${id} is out of order (contact ASC, created_at DESC, id DESC)`);
     }
     if (n === this.capacity) this.growRows();
-    this.ids[n] = row.id;
-    this.contactIds[n] = row.contactId;
-    this.clientIds[n] = row.clientId;
-    this.createdAtUs[n] = row.createdAtUs;
-    this.versions[n] = row.version;
-    this.appendFragment(row.fragment);
+    this.ids[n] = id;
+    this.contactIds[n] = contactId;
+    this.clientIds[n] = clientId;
+    this.createdAtUs[n] = createdAtUs;
+    this.versions[n] = version;
+    this.fragBytes += fragmentEnd - this.chunkUsed;
+    this.chunkUsed = fragmentEnd;
+    if (this.fragBytes > 0xffffffff) throw new RangeError('snapshot fragments exceed 4 GiB (fragOffsets are 32-bit)');
     this.fragOffsets[n + 1] = this.fragBytes;
-    if (row.contactId !== 0 && (n === 0 || this.contactIds[n - 1] !== row.contactId)) this.startContact(row.contactId, n);
+    if (contactId !== 0 && (n === 0 || this.contactIds[n - 1] !== contactId)) this.startContact(contactId, n);
     this.count = n + 1;
   }
 
@@ -139,13 +173,13 @@ export class SnapshotBuilder {
     };
   }
 
-  private followsPrevious(row: SnapshotRow): boolean {
+  private followsPrevious(id: number, contactId: number, createdAtUs: number): boolean {
     const last = this.count - 1;
     const contact = this.contactIds[last]!;
-    if (row.contactId !== contact) return row.contactId > contact;
+    if (contactId !== contact) return contactId > contact;
     const createdAt = this.createdAtUs[last]!;
-    if (row.createdAtUs !== createdAt) return row.createdAtUs < createdAt;
-    return row.id < this.ids[last]!;
+    if (createdAtUs !== createdAt) return createdAtUs < createdAt;
+    return id < this.ids[last]!;
   }
 
   private growRows(): void {
@@ -156,25 +190,6 @@ export class SnapshotBuilder {
     this.createdAtUs = grown(this.createdAtUs, this.capacity);
     this.versions = grown(this.versions, this.capacity);
     this.fragOffsets = grown(this.fragOffsets, this.capacity + 1);
-  }
-
-  /**
-   * Fragments go into fixed-size chunks rather than one doubling buffer: at a million assets the doubling
-   * copies alone would write more fresh memory than the fragments themselves, and first-touching fresh pages
-   * is the largest single cost of the build. finish() copies the chunks once into the exact-size buffer.
-   */
-  private appendFragment(fragment: string): void {
-    // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so this room guarantees encodeInto writes it all.
-    const worstCase = fragment.length * 3;
-    if (this.chunkUsed + worstCase > this.chunk.length) {
-      this.sealedChunks.push(this.chunk.subarray(0, this.chunkUsed));
-      this.chunk = new Uint8Array(Math.max(FRAGMENT_CHUNK_BYTES, worstCase));
-      this.chunkUsed = 0;
-    }
-    const written = this.encoder.encodeInto(fragment, this.chunk.subarray(this.chunkUsed)).written;
-    this.chunkUsed += written;
-    this.fragBytes += written;
-    if (this.fragBytes > 0xffffffff) throw new RangeError('snapshot fragments exceed 4 GiB (fragOffsets are 32-bit)');
   }
 
   private joinedFragments(): Uint8Array<ArrayBuffer> {
