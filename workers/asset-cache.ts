@@ -174,7 +174,12 @@ export class AssetCache {
       // Trust was lost during this build (it began too early to clear it): the next one may.
       if (this.stale && this.feedUp) setImmediate(() => this.refresh('resync').catch(() => undefined));
       const result = { assets: this.index.size, contacts: this.index.contacts, durationMs };
-      this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs, slot_wait_ms: built.slotWaitMs, build_in: this.buildIn }, 'asset cache warmed');
+      const { slotWaitMs, heapUsedBytes, heapTotalBytes } = built;
+      this.logger.info(
+        { event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs,
+          slot_wait_ms: slotWaitMs, build_heap_used_bytes: heapUsedBytes, build_heap_total_bytes: heapTotalBytes, build_in: this.buildIn },
+        'asset cache warmed',
+      );
       return result;
     } catch (err) {
       this.counters.refreshFailures++;

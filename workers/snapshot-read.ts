@@ -3,6 +3,7 @@
  * packed builders (snapshot-copy-rows.ts), assets on one connection while tickets and contacts come on a
  * second, both in one exported snapshot so every table is read at the same moment.
  */
+import v8 from 'node:v8';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import {
@@ -60,6 +61,9 @@ export interface SnapshotRead {
   directory: PackedDirectory;
   /** Time spent waiting for a build slot (CACHE_MAX_CONCURRENT_BUILDS) before reading. */
   slotWaitMs: number;
+  /** The building isolate's heap when the read ends: used, and committed (which only grows during a build). */
+  heapUsedBytes: number;
+  heapTotalBytes: number;
 }
 
 /**
@@ -84,7 +88,8 @@ export async function readSnapshot(databaseUrl: string, maxConcurrentBuilds = 0)
     await second.query(BUILD_SETTINGS_SQL);
     const [assets, directory] = await Promise.all([readAssets(first), readDirectory(second)]);
     await Promise.all([first.query('COMMIT'), second.query('COMMIT')]);
-    return { assets, directory, slotWaitMs: Math.round(slotWaitMs) };
+    const heap = v8.getHeapStatistics();
+    return { assets, directory, slotWaitMs: Math.round(slotWaitMs), heapUsedBytes: heap.used_heap_size, heapTotalBytes: heap.total_heap_size };
   } finally {
     await Promise.all(clients.map((client) => client.end()));
   }
