@@ -7,22 +7,32 @@ import { ascending, descending, descendingUnsigned, highWord, lowWord, sortedPer
 
 type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
 
-/** The permutation into snapshot order, or null when the rows already are in it (no copy needed). */
-export function snapshotOrder(n: number, ids: Int32Array, contactIds: Int32Array, createdAtUs: Float64Array): Int32Array<ArrayBuffer> | null {
+/**
+ * The permutation into snapshot order (null when the rows already are in it: no copy needed), and byClient
+ * (entries in that order, sorted by client, then newest first). Both refine one newest-first sort, each
+ * with one more stable pass: contact for the order, client for byClient.
+ */
+export function snapshotOrder(n: number, ids: Int32Array, contactIds: Int32Array, clientIds: Int32Array, createdAtUs: Float64Array) {
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) {
     const contact = contactIds[i]! - contactIds[i - 1]!;
     const newer = createdAtUs[i - 1]! - createdAtUs[i]!;
     sorted = contact > 0 || (contact === 0 && (newer > 0 || (newer === 0 && ids[i]! < ids[i - 1]!)));
   }
-  if (sorted) return null;
   // Least significant key first: each stable pass keeps the order the earlier passes established within its ties.
-  return sortedPermutation(n, [
+  const newest = sortedPermutation(n, [
     (i) => descending(ids[i]!),
     (i) => descendingUnsigned(lowWord(createdAtUs[i]!)),
     (i) => descending(highWord(createdAtUs[i]!)),
-    (i) => ascending(contactIds[i]!),
   ]);
+  const byClient = sortedPermutation(n, [(i) => ascending(clientIds[i]!)], newest);
+  if (sorted) return { order: null, byClient };
+  const order = sortedPermutation(n, [(i) => ascending(contactIds[i]!)], newest);
+  // byClient holds arrival indexes; the snapshot stores entries at their position in `order`.
+  const position = new Int32Array(n);
+  for (let k = 0; k < n; k++) position[order[k]!] = k;
+  for (let k = 0; k < n; k++) byClient[k] = position[byClient[k]!]!;
+  return { order, byClient };
 }
 
 /** `column`'s first order.length entries, rearranged: entry k is column[order[k]]. Exactly sized. */

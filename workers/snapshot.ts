@@ -2,7 +2,7 @@
  * The packed snapshot of every active asset: plain typed arrays plus one UTF-8 byte buffer, so a million
  * assets cross between threads as a transfer (no structured-clone decoding) and are queried where they land.
  */
-import { ascending, descending, descendingUnsigned, highWord, lowWord, sortedPermutation } from './radix-sort';
+import { ascending, sortedPermutation } from './radix-sort';
 import { contactRuns, permuted, permutedFragments, snapshotOrder } from './snapshot-order';
 
 /** One active asset as the snapshot query yields it. */
@@ -133,7 +133,7 @@ export class SnapshotBuilder {
   /** Packs the rows in snapshot order into exactly sized, separately owned arrays, with the client and id permutations. */
   finish(): PackedSnapshot {
     const n = this.count;
-    const order = snapshotOrder(n, this.ids, this.contactIds, this.createdAtUs);
+    const { order, byClient } = snapshotOrder(n, this.ids, this.contactIds, this.clientIds, this.createdAtUs);
     const int32s = (column: Int32Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
     const float64s = (column: Float64Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
     const ids = int32s(this.ids);
@@ -149,13 +149,6 @@ export class SnapshotBuilder {
     for (let k = 1; k < n; k++) {
       if (ids[byId[k]!] === ids[byId[k - 1]!]) throw new RangeError(`snapshot has asset ${ids[byId[k]!]} twice`);
     }
-    // Least significant key first: each stable pass keeps the order the earlier passes established within its ties.
-    const byClient = sortedPermutation(n, [
-      (i) => descending(ids[i]!),
-      (i) => descendingUnsigned(lowWord(createdAtUs[i]!)),
-      (i) => descending(highWord(createdAtUs[i]!)),
-      (i) => ascending(clientIds[i]!),
-    ]);
     const { contactKeys, contactStarts } = contactRuns(contactIds);
     return { count: n, ids, contactIds, clientIds, createdAtUs, versions, fragOffsets, fragments, contactKeys, contactStarts, byClient, byId, builtAt: Date.now() };
   }
