@@ -31,7 +31,7 @@ interface Stats {
  * Issue 19, point 4: N instances on one database lose their change feed at the same moment (their LISTEN
  * connections are terminated), reconnect and resync with a full build each. Measured per variant: the time
  * until every instance is ready again, and the CPU the database spent on the builds (its build backends,
- * sampled through /proc), with the most build connections open at once (2 per build).
+ * sampled through /proc), and the most builds running at once.
  */
 async function resync(db: { url: string; token: string }, instances: number, env: Record<string, string>, logDir: string, name: string) {
   const services: ServiceProcess[] = [];
@@ -73,7 +73,9 @@ async function resync(db: { url: string; token: string }, instances: number, env
       ready_after_ms: readyAfterMs,
       build_ms: (await Promise.all(services.map(stats))).map((s) => s.warm_duration_ms),
       database_build_cpu_seconds: database.cpuSeconds,
-      peak_build_connections: database.peakBackends,
+      build_backends: database.backends,
+      // Two sessions per build (assets; tickets and contacts), both in the build's transaction.
+      peak_builds_at_once: Math.ceil(database.peakBuilding / 2),
     };
   } finally {
     await Promise.all(services.map((svc) => svc.stop()));

@@ -76,10 +76,13 @@ export async function readSnapshot(databaseUrl: string, maxConcurrentBuilds = 0)
     await client.connect();
     return client;
   };
-  const clients = await Promise.all([connect(), connect()]);
-  const [first, second] = clients;
+  const first = await connect();
+  const clients = [first];
   try {
     const slotWaitMs = await takeBuildSlot(first, maxConcurrentBuilds);
+    // Only a build holding a slot opens its second connection: waiting instances hold one idle session each.
+    const second = await connect();
+    clients.push(second);
     await first.query(BEGIN_BUILD_SQL);
     const { rows } = await first.query<{ id: string }>(EXPORT_SNAPSHOT_SQL);
     await first.query(BUILD_SETTINGS_SQL);
