@@ -7,7 +7,9 @@ import { createLogger } from '../src/logger';
 import { projectPath } from '../src/paths';
 import { parseFlags } from './lib/args';
 import { datasetFor, ensureBenchDatabase, ticketIds, type BenchDataset } from './lib/bench-database';
+import { exportFloor } from './lib/export-floor';
 import { pacedLoad } from './lib/paced-load';
+import { peakRssBytes } from './lib/peak-rss';
 import { startServiceProcess } from './lib/service-process';
 
 const USAGE = 'usage: npm run bench:cache -- [--assets N[,N…]] [--build thread|worker[,…]] [--rate R] [--duration S] [--fresh]';
@@ -16,6 +18,17 @@ type Build = (typeof BUILDS)[number];
 
 type CacheStatsBody = Pick<CacheStats, 'warm_duration_ms' | 'size' | 'heap_used_bytes' | 'snapshot_bytes' | 'hits' | 'misses' | 'build_in'>;
 
+/** The build figures the service logs with each `cache.warm` (LOG_LEVEL=info), in order. */
+function warmLogs(logFile: string): Array<{ reason: string; duration_ms: number; build_heap_used_bytes: number; build_heap_total_bytes: number }> {
+  return fs
+    .readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"event":"cache.warm"'))
+    .map((line) => JSON.parse(line) as never);
+}
+
+const ratio = (a: number | null, b: number) => (a === null ? null : Math.round((a / b) * 100) / 100);
+
 /**
  * One service on `db`, its snapshots built where `build` says (CACHE_BUILD_THREAD): warm-up time and memory,
  * then widget latency at a fixed offered rate (open loop, after a 3 s warm-up round) while a full refresh runs
@@ -23,8 +36,10 @@ type CacheStatsBody = Pick<CacheStats, 'warm_duration_ms' | 'size' | 'heap_used_
  */
 async function measure(db: { url: string; token: string }, tickets: number[], build: Build, rate: number, duration: number, logFile: string) {
   const started = Date.now();
-  const svc = await startServiceProcess({ databaseUrl: db.url, logFile, env: { CACHE_BUILD_THREAD: String(build === 'thread') } });
+  const env = { CACHE_BUILD_THREAD: String(build === 'thread'), LOG_LEVEL: 'info' };
+  const svc = await startServiceProcess({ databaseUrl: db.url, logFile, env });
   const startupMs = Date.now() - started;
+  const peakRssAtReady = peakRssBytes(svc.child.pid);
   const auth = { authorization: `Bearer ${db.token}` };
   const stats = async () => (await (await fetch(`${svc.url}/api/assets/cache/stats`, { headers: auth })).json()) as CacheStatsBody;
   try {
@@ -48,6 +63,7 @@ async function measure(db: { url: string; token: string }, tickets: number[], bu
     clearTimeout(refreshTimer);
     const refreshed = await refresh;
     const after = await stats();
+    const [startup] = warmLogs(logFile);
     return {
       build_in: build,
       startup_to_ready_ms: startupMs,
@@ -55,6 +71,9 @@ async function measure(db: { url: string; token: string }, tickets: number[], bu
       cached_assets: warm.size,
       worker_heap_bytes: warm.heap_used_bytes,
       snapshot_bytes: warm.snapshot_bytes,
+      peak_rss_bytes_at_ready: peakRssAtReady,
+      peak_rss_bytes_after_refresh: peakRssBytes(svc.child.pid),
+      build_heap_at_warm: startup ? { used_bytes: startup.build_heap_used_bytes, committed_bytes: startup.build_heap_total_bytes } : null,
       refresh_during_load: refreshed,
       refresh_hits_misses: { hits: after.hits, misses: after.misses },
       widget_at_fixed_rate_during_refresh: result,
@@ -84,7 +103,8 @@ async function main() {
   const resultsDir = projectPath('load-tests', 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const runs: Array<{ assets: number; dataset: BenchDataset; seed_ms: number | null } & Awaited<ReturnType<typeof measure>>> = [];
+  type Floor = { ms_before: number; ms_after: number; bytes: number };
+  const runs: Array<{ assets: number; dataset: BenchDataset; seed_ms: number | null; export_floor: Floor; warm_over_floor: number | null } & Awaited<ReturnType<typeof measure>>> = [];
   try {
     for (const assets of sizes) {
       const dataset = datasetFor(assets);
@@ -92,7 +112,19 @@ async function main() {
       const tickets = await ticketIds(db.url);
       for (const [i, build] of builds.entries()) {
         const logFile = path.join(resultsDir, `bench-cache-${stamp}-${assets}-${i + 1}-${build}.log`);
-        runs.push({ assets, dataset, seed_ms: db.seededMs, ...(await measure(db, tickets, build, rate, duration, logFile)) });
+        // The floor just before and just after the service's run, on the same database and machine state.
+        const floorBefore = await exportFloor(db.url);
+        const measured = await measure(db, tickets, build, rate, duration, logFile);
+        const floorAfter = await exportFloor(db.url);
+        const floorMs = Math.round((floorBefore.ms + floorAfter.ms) / 2);
+        runs.push({
+          assets,
+          dataset,
+          seed_ms: db.seededMs,
+          export_floor: { ms_before: floorBefore.ms, ms_after: floorAfter.ms, bytes: floorBefore.bytes },
+          warm_over_floor: ratio(measured.warm_ms, floorMs),
+          ...measured,
+        });
         process.stderr.write(`${JSON.stringify(runs[runs.length - 1])}\n`);
       }
     }

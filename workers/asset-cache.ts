@@ -6,7 +6,8 @@ import { safeError, type Logger } from '../src/logger';
 import { isAfter, type ContactPage, type PageCursor } from '../src/cache/contact-page';
 import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart, type TaggedBody } from '../src/cache/widget-body';
 import { AssetIndex } from './asset-index';
-import { packSnapshot, type BuildTaskInput, type BuildTaskOutput } from './build-snapshot.task';
+import type { BuildTaskInput } from './build-snapshot.task';
+import { readSnapshot, type SnapshotRead } from './snapshot-read';
 import { ChangeApplier } from './change-applier';
 import { ChangeNotices, type ChangeNotice } from './change-notices';
 import { ChangeFeed } from './change-feed';
@@ -18,6 +19,8 @@ import { emptySnapshot, snapshotTransferList } from './snapshot';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+/** Builds every instance may start at the same moment (a feed loss, a shared TTL): spread by CACHE_BUILD_JITTER_MS. */
+const JITTERED = new Set(['resync', 'ttl']);
 const NO_CONTACT: TaggedBody = [NO_CONTACT_BODY, NO_CONTACT_TAG];
 
 const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.byteLength, 0);
@@ -169,14 +172,15 @@ export class AssetCache {
 
   private async build(reason: string): Promise<WarmResult> {
     clearTimeout(this.retryTimer);
+    if (JITTERED.has(reason)) await new Promise((resolve) => setTimeout(resolve, Math.random() * this.options.buildJitterMs));
     const started = performance.now();
     const losses = this.losses;
     const feedUp = this.feedUp;
     const assetEpoch = this.index.beginEpoch();
     const directoryEpoch = this.directory.beginEpoch();
     try {
-      const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, batchRows: this.options.batchRows };
-      const built = this.builder ? ((await this.builder.run(input)) as BuildTaskOutput) : await packSnapshot(input);
+      const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, maxConcurrentBuilds: this.options.maxConcurrentBuilds };
+      const built = this.builder ? ((await this.builder.run(input)) as SnapshotRead) : await readSnapshot(input.databaseUrl, input.maxConcurrentBuilds);
       this.index.rebase(built.assets, assetEpoch);
       this.notices.everything();
       const recheck = this.directory.rebase(built.directory, directoryEpoch);
@@ -197,7 +201,12 @@ export class AssetCache {
       // Trust was lost during this build (it began too early to clear it): the next one may.
       if (this.stale && this.feedUp) setImmediate(() => this.refresh('resync').catch(() => undefined));
       const result = { assets: this.index.size, contacts: this.index.contacts, durationMs };
-      this.logger.info({ event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs, build_in: this.buildIn }, 'asset cache warmed');
+      const { slotWaitMs, heapUsedBytes, heapTotalBytes } = built;
+      this.logger.info(
+        { event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs,
+          slot_wait_ms: slotWaitMs, build_heap_used_bytes: heapUsedBytes, build_heap_total_bytes: heapTotalBytes, build_in: this.buildIn },
+        'asset cache warmed',
+      );
       return result;
     } catch (err) {
       this.counters.refreshFailures++;

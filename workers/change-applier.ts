@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
 import type { AssetChange, AssetIndex } from './asset-index';
-import { ASSET_COLUMNS } from './build-snapshot.task';
+import { ASSET_COLUMNS } from './cache-sql';
 import type { ChangeKind } from './change-message';
 import type { Directory } from './directory';
 import { batchSize, PendingChanges, type ChangeBatch } from './pending-changes';

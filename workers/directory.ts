@@ -7,6 +7,7 @@
  * while ids are dense, and as sorted (id, contact) pairs with a binary search (8 B per ticket) once they
  * are not: memory then follows the number of tickets, so a single ticket id near 2^31 cannot cost 8 GiB.
  */
+import { jsonStringRoom, writeJsonString } from './json-bytes';
 import { ascending, sortedPermutation } from './radix-sort';
 
 /** ticketContacts value for an id that is not a ticket. 0 means "a ticket without a contact". */
@@ -69,7 +70,8 @@ export class DirectoryBuilder {
   private maxTicketId = -1;
   private keys: number[] = [];
   private offsets: number[] = [0];
-  private chunks: Uint8Array[] = [];
+  /** Every name so far, back to back, in a buffer that doubles when full. */
+  private names = new Uint8Array(64 * 1024);
   private bytes = 0;
 
   addTicket(id: number, contactId: number | null): void {
@@ -84,28 +86,40 @@ export class DirectoryBuilder {
   }
 
   addContact(id: number, nameJson: string): void {
-    if (this.keys.length > 0 && id <= this.keys[this.keys.length - 1]!) throw new Error(`contact ${id} out of order`);
-    const encoded = encoder.encode(nameJson);
-    this.keys.push(id);
-    this.chunks.push(encoded);
-    this.bytes += encoded.length;
-    this.offsets.push(this.bytes);
+    const room = this.nameRoom(id, nameJson.length * 3);
+    this.endName(id, this.bytes + encoder.encodeInto(nameJson, room.subarray(this.bytes)).written);
+  }
+
+  /** A contact whose name arrives as UTF-8 bytes (`src[start .. start + length)`): JSON-encoded straight from them. */
+  addContactName(id: number, src: Uint8Array, start: number, length: number): void {
+    const room = this.nameRoom(id, jsonStringRoom(length));
+    this.endName(id, writeJsonString(room, this.bytes, src, start, length));
   }
 
   finish(): PackedDirectory {
-    const names = new Uint8Array(this.bytes);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      names.set(chunk, at);
-      at += chunk.length;
-    }
     return {
       ...this.packTickets(),
       ticketCount: this.ticketCount,
       nameKeys: Int32Array.from(this.keys),
       nameOffsets: Uint32Array.from(this.offsets),
-      names,
+      names: this.names.slice(0, this.bytes),
     };
+  }
+
+  private nameRoom(id: number, maxBytes: number): Uint8Array {
+    if (this.keys.length > 0 && id <= this.keys[this.keys.length - 1]!) throw new Error(`contact ${id} out of order`);
+    if (this.bytes + maxBytes > this.names.length) {
+      const grown = new Uint8Array(Math.max(this.names.length * 2, this.bytes + maxBytes));
+      grown.set(this.names.subarray(0, this.bytes));
+      this.names = grown;
+    }
+    return this.names;
+  }
+
+  private endName(id: number, end: number): void {
+    this.keys.push(id);
+    this.bytes = end;
+    this.offsets.push(end);
   }
 
   private packTickets(): Pick<PackedDirectory, 'ticketContacts' | 'ticketIds'> {

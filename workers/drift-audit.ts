@@ -65,7 +65,7 @@ const subjectSql = (subject: AuditSubject, pick: 'random' | 'exact') => {
 /**
  * One statement per sample, on the widget's own index (idx_assets_widget): the subject, its contact's name,
  * the contact's active-asset count, and its newest assets with their versions and widget objects, built
- * exactly as the snapshot builds them (build-snapshot.task.ts).
+ * exactly as the snapshot builds them (snapshot-copy-rows.ts writes the same bytes).
  */
 const auditSql = (subject: AuditSubject, pick: 'random' | 'exact') => `
   WITH s AS (${subjectSql(subject, pick)})

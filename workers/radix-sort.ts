@@ -26,11 +26,17 @@ const DIGIT_MASK = (1 << DIGIT_BITS) - 1;
 /**
  * Entry indexes 0..n-1 ordered by the given keys, the LAST key most significant. A stable LSD radix sort
  * keeps the build O(n): a comparator sort of a million indexes costs far more. Keys travel with the
- * indexes so every digit pass reads sequentially; only fetching a key is random access.
+ * indexes so every digit pass reads sequentially; only fetching a key is random access. `from`, a
+ * permutation already ordered by less significant keys, is refined rather than sorted again (left as is).
  */
-export function sortedPermutation(n: number, keysLeastSignificantFirst: ReadonlyArray<(index: number) => number>): Int32Array<ArrayBuffer> {
+export function sortedPermutation(
+  n: number,
+  keysLeastSignificantFirst: ReadonlyArray<(index: number) => number>,
+  from?: Int32Array,
+): Int32Array<ArrayBuffer> {
   let order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
+  if (from) order.set(from);
+  else for (let i = 0; i < n; i++) order[i] = i;
   let scratch = new Int32Array(n);
   let keys = new Uint32Array(n);
   let scratchKeys = new Uint32Array(n);

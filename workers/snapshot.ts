@@ -2,9 +2,10 @@
  * The packed snapshot of every active asset: plain typed arrays plus one UTF-8 byte buffer, so a million
  * assets cross between threads as a transfer (no structured-clone decoding) and are queried where they land.
  */
-import { ascending, descending, descendingUnsigned, highWord, lowWord, sortedPermutation } from './radix-sort';
+import { ascending, sortedPermutation } from './radix-sort';
+import { contactRuns, permuted, permutedFragments, snapshotOrder } from './snapshot-order';
 
-/** One active asset as the snapshot query yields it, in the order (contact_id ASC with NULL → 0 first, created_at DESC, id DESC). */
+/** One active asset as the snapshot query yields it. */
 export interface SnapshotRow {
   id: number;
   /** 0 = unassigned. */
@@ -58,8 +59,8 @@ const isInt32 = (value: number): boolean => (value | 0) === value;
 const FRAGMENT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
- * Accumulates rows into growable typed columns (capacity doubles) and packs them in `finish()`.
- * Rows must arrive in the snapshot order; a row out of order throws, because every lookup relies on it.
+ * Accumulates rows, in any order, into growable typed columns (capacity doubles) and packs them in `finish()`
+ * in the snapshot order (contact_id ASC with NULL → 0 first, created_at DESC, id DESC) every lookup relies on.
  */
 export class SnapshotBuilder {
   private count = 0;
@@ -70,82 +71,86 @@ export class SnapshotBuilder {
   private createdAtUs = new Float64Array(this.capacity);
   private versions = new Float64Array(this.capacity);
   private fragOffsets = new Uint32Array(this.capacity + 1);
-  /** Full fragment chunks, each trimmed to the bytes it holds. */
+  /**
+   * Fragments go into fixed-size chunks rather than one doubling buffer: at a million assets the doubling
+   * copies alone would write more fresh memory than the fragments themselves, and first-touching fresh pages
+   * is the largest single cost of the build. finish() copies the chunks once into the exact-size buffer.
+   * Full chunks, each trimmed to the bytes it holds.
+   */
   private sealedChunks: Uint8Array[] = [];
   private chunk = new Uint8Array(0);
   private chunkUsed = 0;
   private fragBytes = 0;
-  private contactKeys = new Int32Array(256);
-  private contactStarts = new Int32Array(256);
-  private contacts = 0;
   private readonly encoder = new TextEncoder();
 
-  /** Appends one row; throws a RangeError when it does not sort strictly after the previous row. */
+  /** Appends one row. */
   add(row: SnapshotRow): void {
+    const room = this.fragmentRoom(row.fragment.length * 3);
+    const end = this.fragmentStart + this.encoder.encodeInto(row.fragment, room.subarray(this.fragmentStart)).written;
+    this.addEncoded(row.id, row.contactId, row.clientId, row.createdAtUs, row.version, end);
+  }
+
+  /**
+   * The buffer the next fragment goes into, from `fragmentStart`, with at least `maxBytes` of room: a caller
+   * that already has the bytes writes them there, then calls addEncoded with the position after them.
+   */
+  fragmentRoom(maxBytes: number): Uint8Array {
+    if (this.chunkUsed + maxBytes > this.chunk.length) {
+      this.sealedChunks.push(this.chunk.subarray(0, this.chunkUsed));
+      this.chunk = new Uint8Array(Math.max(FRAGMENT_CHUNK_BYTES, maxBytes));
+      this.chunkUsed = 0;
+    }
+    return this.chunk;
+  }
+
+  /** Where the next fragment starts in the buffer fragmentRoom returned. */
+  get fragmentStart(): number {
+    return this.chunkUsed;
+  }
+
+  /**
+   * Appends one row whose fragment was written into fragmentRoom() from fragmentStart up to `fragmentEnd`.
+   */
+  addEncoded(id: number, contactId: number, clientId: number, createdAtUs: number, version: number, fragmentEnd: number): void {
     // Int32Array would silently wrap a larger id, and the timestamp sort key is exact only for safe integers.
-    const { id, contactId, clientId, createdAtUs } = row;
     if (!isInt32(id) || !isInt32(clientId) || !isInt32(contactId) || contactId < 0 || !Number.isSafeInteger(createdAtUs)) {
       throw new RangeError(`snapshot row ${id}: ids must be 32-bit integers, contactId >= 0, createdAtUs a safe integer`);
     }
     const n = this.count;
-    if (n > 0 && !this.followsPrevious(row)) {
-      throw new RangeError(`snapshot row ${row.id} is out of order (contact ASC, created_at DESC, id DESC)`);
-    }
     if (n === this.capacity) this.growRows();
-    this.ids[n] = row.id;
-    this.contactIds[n] = row.contactId;
-    this.clientIds[n] = row.clientId;
-    this.createdAtUs[n] = row.createdAtUs;
-    this.versions[n] = row.version;
-    this.appendFragment(row.fragment);
+    this.ids[n] = id;
+    this.contactIds[n] = contactId;
+    this.clientIds[n] = clientId;
+    this.createdAtUs[n] = createdAtUs;
+    this.versions[n] = version;
+    this.fragBytes += fragmentEnd - this.chunkUsed;
+    this.chunkUsed = fragmentEnd;
+    if (this.fragBytes > 0xffffffff) throw new RangeError('snapshot fragments exceed 4 GiB (fragOffsets are 32-bit)');
     this.fragOffsets[n + 1] = this.fragBytes;
-    if (row.contactId !== 0 && (n === 0 || this.contactIds[n - 1] !== row.contactId)) this.startContact(row.contactId, n);
     this.count = n + 1;
   }
 
-  /** Packs the rows into exactly sized, separately owned arrays and builds the client and id permutations. */
+  /** Packs the rows in snapshot order into exactly sized, separately owned arrays, with the client and id permutations. */
   finish(): PackedSnapshot {
     const n = this.count;
-    const ids = this.ids.slice(0, n);
-    const clientIds = this.clientIds.slice(0, n);
-    const createdAtUs = this.createdAtUs.slice(0, n);
-    const contactStarts = this.contactStarts.slice(0, this.contacts + 1);
-    contactStarts[this.contacts] = n;
+    const { order, byClient } = snapshotOrder(n, this.ids, this.contactIds, this.clientIds, this.createdAtUs);
+    const int32s = (column: Int32Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
+    const float64s = (column: Float64Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
+    const ids = int32s(this.ids);
+    const contactIds = int32s(this.contactIds);
+    const clientIds = int32s(this.clientIds);
+    const createdAtUs = float64s(this.createdAtUs);
+    const versions = float64s(this.versions);
+    const chunks = [...this.sealedChunks, this.chunk.subarray(0, this.chunkUsed)];
+    const { fragments, fragOffsets } = order
+      ? permutedFragments(chunks, this.fragOffsets, order, this.fragBytes)
+      : { fragments: joined(chunks, this.fragBytes), fragOffsets: this.fragOffsets.slice(0, n + 1) };
     const byId = sortedPermutation(n, [(i) => ascending(ids[i]!)]);
     for (let k = 1; k < n; k++) {
       if (ids[byId[k]!] === ids[byId[k - 1]!]) throw new RangeError(`snapshot has asset ${ids[byId[k]!]} twice`);
     }
-    // Least significant key first: each stable pass keeps the order the earlier passes established within its ties.
-    const byClient = sortedPermutation(n, [
-      (i) => descending(ids[i]!),
-      (i) => descendingUnsigned(lowWord(createdAtUs[i]!)),
-      (i) => descending(highWord(createdAtUs[i]!)),
-      (i) => ascending(clientIds[i]!),
-    ]);
-    return {
-      count: n,
-      ids,
-      contactIds: this.contactIds.slice(0, n),
-      clientIds,
-      createdAtUs,
-      versions: this.versions.slice(0, n),
-      fragOffsets: this.fragOffsets.slice(0, n + 1),
-      fragments: this.joinedFragments(),
-      contactKeys: this.contactKeys.slice(0, this.contacts),
-      contactStarts,
-      byClient,
-      byId,
-      builtAt: Date.now(),
-    };
-  }
-
-  private followsPrevious(row: SnapshotRow): boolean {
-    const last = this.count - 1;
-    const contact = this.contactIds[last]!;
-    if (row.contactId !== contact) return row.contactId > contact;
-    const createdAt = this.createdAtUs[last]!;
-    if (row.createdAtUs !== createdAt) return row.createdAtUs < createdAt;
-    return row.id < this.ids[last]!;
+    const { contactKeys, contactStarts } = contactRuns(contactIds);
+    return { count: n, ids, contactIds, clientIds, createdAtUs, versions, fragOffsets, fragments, contactKeys, contactStarts, byClient, byId, builtAt: Date.now() };
   }
 
   private growRows(): void {
@@ -157,45 +162,16 @@ export class SnapshotBuilder {
     this.versions = grown(this.versions, this.capacity);
     this.fragOffsets = grown(this.fragOffsets, this.capacity + 1);
   }
+}
 
-  /**
-   * Fragments go into fixed-size chunks rather than one doubling buffer: at a million assets the doubling
-   * copies alone would write more fresh memory than the fragments themselves, and first-touching fresh pages
-   * is the largest single cost of the build. finish() copies the chunks once into the exact-size buffer.
-   */
-  private appendFragment(fragment: string): void {
-    // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so this room guarantees encodeInto writes it all.
-    const worstCase = fragment.length * 3;
-    if (this.chunkUsed + worstCase > this.chunk.length) {
-      this.sealedChunks.push(this.chunk.subarray(0, this.chunkUsed));
-      this.chunk = new Uint8Array(Math.max(FRAGMENT_CHUNK_BYTES, worstCase));
-      this.chunkUsed = 0;
-    }
-    const written = this.encoder.encodeInto(fragment, this.chunk.subarray(this.chunkUsed)).written;
-    this.chunkUsed += written;
-    this.fragBytes += written;
-    if (this.fragBytes > 0xffffffff) throw new RangeError('snapshot fragments exceed 4 GiB (fragOffsets are 32-bit)');
+function joined(chunks: Uint8Array[], bytes: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
   }
-
-  private joinedFragments(): Uint8Array<ArrayBuffer> {
-    const joined = new Uint8Array(this.fragBytes);
-    let at = 0;
-    for (const chunk of [...this.sealedChunks, this.chunk.subarray(0, this.chunkUsed)]) {
-      joined.set(chunk, at);
-      at += chunk.length;
-    }
-    return joined;
-  }
-
-  private startContact(contactId: number, start: number): void {
-    if (this.contacts + 1 >= this.contactKeys.length) {
-      this.contactKeys = grown(this.contactKeys, this.contactKeys.length * 2);
-      this.contactStarts = grown(this.contactStarts, this.contactStarts.length * 2);
-    }
-    this.contactKeys[this.contacts] = contactId;
-    this.contactStarts[this.contacts] = start;
-    this.contacts++;
-  }
+  return out;
 }
 
 /** Every buffer behind the snapshot, for `postMessage(snapshot, list)` or `Piscina.move`. */

@@ -30,8 +30,10 @@ export interface CacheWorkerOptions {
   buildTaskFile: string;
   /** Build snapshots in that thread (true) or in the cache worker itself, which then answers lookups late. */
   buildThread: boolean;
-  /** Rows per cursor read while building a snapshot. */
-  batchRows: number;
+  /** Instances building a snapshot at once against one database (advisory locks); 0 = no limit. */
+  maxConcurrentBuilds: number;
+  /** A resync or TTL build waits a random 0..buildJitterMs first, so instances that lost the feed together spread out. */
+  buildJitterMs: number;
   /** How often the change feed checks its LISTEN connection with a notification to itself. */
   heartbeatMs: number;
   /** How long that notification may take to come back before the connection counts as dead. */

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger';
 import { AssetIndex } from '../../workers/asset-index';
-import { packSnapshot } from '../../workers/build-snapshot.task';
+import { readSnapshot } from '../../workers/snapshot-read';
 import { ChangeApplier } from '../../workers/change-applier';
 import { Directory } from '../../workers/directory';
 import { DriftAudit } from '../../workers/drift-audit';
@@ -51,7 +51,7 @@ describe('DriftAudit: compares the cache with SQL, repairs what differs, resyncs
     applier.discard();
     const assetEpoch = index.beginEpoch();
     const directoryEpoch = directory.beginEpoch();
-    const built = await packSnapshot({ databaseUrl: db.url, batchRows: 1_000 });
+    const built = await readSnapshot(db.url);
     index.rebase(built.assets, assetEpoch);
     directory.rebase(built.directory, directoryEpoch);
     applier.resynced();
@@ -70,7 +70,7 @@ describe('DriftAudit: compares the cache with SQL, repairs what differs, resyncs
     db = await createTestDatabase();
     data = await seed(db);
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    const built = await packSnapshot({ databaseUrl: db.url, batchRows: 1_000 });
+    const built = await readSnapshot(db.url);
     index = new AssetIndex(built.assets);
     directory = new Directory(built.directory);
     const logger = createLogger('silent');

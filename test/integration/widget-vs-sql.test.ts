@@ -3,6 +3,8 @@ import { seedDatabase } from '../../src/db/seed';
 import { prng } from '../../load-tests/lib/prng';
 import { startTestService, type TestService } from '../helpers/test-service';
 
+const HOSTILE = ['quote " and back\\slash \\" ', 'controls \u0001\b\t\n\f\r\u001f ', 'Zoë 日本語 🚀 \u2028 ', '\u007f'];
+
 /** The widget as the contract defines it, computed independently of the service's own queries. */
 async function expectedWidget(t: TestService, ticketId: number) {
   const { rows } = await t.db.pool.query(
@@ -31,6 +33,9 @@ describe.each([
       const client = await db.pool.connect();
       try {
         await seedDatabase(client, { contacts: 400, tickets: 600, assets: 2_500 });
+        // Names JSON escaping must get right; snapshot-read.test.ts compares the exact bytes.
+        await client.query(`UPDATE assets SET hostname = ($1::text[])[1 + id % 4] || id WHERE id % 3 = 0`, [HOSTILE]);
+        await client.query(`UPDATE contacts SET name = ($1::text[])[1 + id % 4] || id WHERE id % 2 = 0`, [HOSTILE]);
       } finally {
         client.release();
       }
