@@ -5,13 +5,7 @@ import type { Logger } from '../src/logger';
 export type FeedMode = 'wal' | 'notify';
 
 /** The notify triggers of 002-change-feed.sql, which the WAL relay replaces. */
-const NOTIFY_TRIGGERS: ReadonlyArray<[table: string, trigger: string]> = [
-  ['assets', 'assets_notify'],
-  ['contacts', 'contacts_notify_write'],
-  ['contacts', 'contacts_notify_name'],
-  ['tickets', 'tickets_notify_write'],
-  ['tickets', 'tickets_notify_contact'],
-];
+const NOTIFY_TRIGGERS = ['assets_notify', 'contacts_notify_write', 'contacts_notify_name', 'tickets_notify_write', 'tickets_notify_contact'];
 
 /** Why logical decoding cannot be used on this server and role, or null when it can. */
 async function walUnavailable(client: pg.Client): Promise<string | null> {
@@ -49,9 +43,17 @@ export async function chooseFeedMode(options: CacheWorkerOptions, logger: Logger
   }
 }
 
-/** Enables or disables the notify triggers (needs the tables' owner, as migrations do). */
+/**
+ * Enables or disables the notify triggers that are not so already: ALTER TABLE needs the tables' owner (the
+ * service's role, which runs the migrations) and a brief lock, so nothing is altered that need not be.
+ */
 export async function setNotifyTriggers(client: pg.ClientBase, enabled: boolean): Promise<void> {
-  for (const [table, trigger] of NOTIFY_TRIGGERS) {
+  const { rows } = await client.query<{ table: string; trigger: string }>(
+    `SELECT c.relname AS table, t.tgname AS trigger FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relnamespace = 'public'::regnamespace AND t.tgname = ANY($1) AND (t.tgenabled = 'D') = $2`,
+    [NOTIFY_TRIGGERS, enabled],
+  );
+  for (const { table, trigger } of rows) {
     await client.query(`ALTER TABLE ${table} ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${trigger}`);
   }
 }

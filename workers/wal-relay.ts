@@ -11,7 +11,7 @@ export const WAL_APPLICATION_NAME = 'asset-cache-wal';
 /** The LISTEN connection of an instance in WAL mode (a notify-mode one is LISTEN_APPLICATION_NAME). */
 export const FOLLOW_APPLICATION_NAME = 'asset-cache-follow';
 /** Advisory lock key of the relay's leadership; advisory locks are per database, like the slot. */
-const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('awc_cache_wal_relay')) AS leader`;
+const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('awc_cache_wal_relay')) AS leader, current_database() AS database`;
 /** Notifications per statement: one statement (one commit, one NOTIFY lock) per thousand changes. */
 const CHUNK = 1_000;
 const BACKOFF_MIN_MS = 100;
@@ -38,7 +38,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the lock within `campaignMs` and resumes from the same slot.
  */
 export class WalRelay {
-  private readonly slot: string;
+  /** Named after the database (wal-slot.ts), known once connected. */
+  private slot = '';
   private lock: pg.Client | undefined;
   private service: LogicalReplicationService | undefined;
   private transaction: WalTransaction | undefined;
@@ -61,9 +62,7 @@ export class WalRelay {
     return oldest ? Math.max(0, (Date.now() - oldest.commitTimeMs) / 1000) : 0;
   }
 
-  constructor(private readonly options: WalRelayOptions) {
-    this.slot = slotName(new URL(options.databaseUrl).pathname.slice(1) || 'postgres');
-  }
+  constructor(private readonly options: WalRelayOptions) {}
 
   /** Campaigns for the lead in the background until stopped. */
   start(): void {
@@ -93,29 +92,27 @@ export class WalRelay {
     lock.on('end', () => this.onLockLost(lock));
     this.lock = lock;
     await lock.connect();
-    const { rows } = await lock.query<{ leader: boolean }>(LEADER_LOCK_SQL);
+    const { rows } = await lock.query<{ leader: boolean; database: string }>(LEADER_LOCK_SQL);
     if (!rows[0]!.leader || this.stopped) return this.resign();
-    const slot = await ensureSlot(lock, this.slot);
+    this.slot = slotName(rows[0]!.database);
     // The triggers are redundant now, and costly to writers, unless a notify-mode instance still needs them.
     const notifyListening = await notifyListenerPresent(lock, LISTEN_APPLICATION_NAME);
     if (!notifyListening) await setNotifyTriggers(lock, false);
     this.leader = true;
     this.takeovers++;
-    this.options.logger.info({ event: 'feed.relay_leader', slot: this.slot, slot_check: slot, notify_triggers: notifyListening ? 'kept' : 'disabled' }, 'WAL relay leads');
-    if (slot !== 'ready') {
-      this.slotsCreated++;
-      // Changes committed before the slot existed were never decoded: every instance must resync.
-      this.options.logger[slot === 'recreated' ? 'error' : 'info']({ event: 'feed.slot_created', slot: this.slot, reason: slot }, 'replication slot created; every instance resyncs');
-      this.queue.push({ payloads: [JSON.stringify({ t: 'rs' })], lsn: null, commitTimeMs: Date.now() });
-    }
+    this.options.logger.info({ event: 'feed.relay_leader', slot: this.slot, notify_triggers: notifyListening ? 'kept' : 'disabled' }, 'WAL relay leads');
     this.lagTimer = setInterval(() => void this.pollLag(), LAG_POLL_MS);
     void this.consume();
-    this.publish();
   }
 
   /** Streams from the slot until the connection is lost, then resumes from the confirmed LSN. */
   private async consume(): Promise<void> {
     while (this.leader && !this.stopped) {
+      const resumed = await this.checkSlot().catch((err: Error) => err);
+      if (resumed instanceof Error) {
+        await this.resign();
+        return this.onLockLost(undefined, resumed);
+      }
       // A new service each time: the library would otherwise ask to start at the last LSN it received,
       // skipping what was received but never confirmed. Starting at 0/0 means "the slot's confirmed LSN".
       const service = new LogicalReplicationService(
@@ -145,6 +142,22 @@ export class WalRelay {
       await sleep(this.backoff);
       this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     }
+  }
+
+  /**
+   * Before every subscription: a slot that is missing (dropped by hand) or invalidated (max_slot_wal_keep_size)
+   * is created anew, and since what it had not decoded is gone, every instance is told to resync.
+   */
+  private async checkSlot(): Promise<void> {
+    const slot = await ensureSlot(this.lock!, this.slot);
+    if (slot === 'ready') return;
+    this.slotsCreated++;
+    this.options.logger[this.takeovers === 1 && slot === 'created' ? 'info' : 'error'](
+      { event: 'feed.slot_created', slot: this.slot, reason: slot === 'created' ? 'missing' : 'invalidated' },
+      'replication slot created; every instance resyncs',
+    );
+    this.queue.push({ payloads: [JSON.stringify({ t: 'rs' })], lsn: null, commitTimeMs: Date.now() });
+    this.publish();
   }
 
   private onMessage(lsn: string, message: Pgoutput.Message): void {
@@ -198,9 +211,10 @@ export class WalRelay {
     this.lagBytes = await slotLagBytes(this.lock, this.slot).catch(() => this.lagBytes);
   }
 
-  private onLockLost(lock: pg.Client, err?: Error): void {
-    if (lock !== this.lock || this.stopped) return;
-    const wasLeader = this.leader;
+  /** `lock` undefined: the lead was given up already (the slot could not be checked). */
+  private onLockLost(lock: pg.Client | undefined, err?: Error): void {
+    if ((lock !== undefined && lock !== this.lock) || this.stopped) return;
+    const wasLeader = this.leader || lock === undefined;
     if (wasLeader) this.options.logger.warn({ err: err && safeError(err), event: 'feed.relay_lost_lead' }, 'WAL relay lost its lock session; campaigning again');
     void this.resign().then(() => (wasLeader ? this.campaign() : undefined));
   }
