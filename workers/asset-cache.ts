@@ -95,7 +95,7 @@ export class AssetCache {
         this.feedMode = mode;
         if (mode === 'wal') {
           this.feed.applicationName = FOLLOW_APPLICATION_NAME;
-          this.relay = new WalRelay({ databaseUrl: this.options.databaseUrl, logger: this.logger.child({ component: 'wal-relay' }) });
+          this.relay = new WalRelay({ databaseUrl: this.options.databaseUrl, logger: this.logger });
         }
         await this.feed.start();
         this.relay?.start();

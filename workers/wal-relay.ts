@@ -47,6 +47,8 @@ export class WalRelay {
   private publishing = false;
   private lagTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** A notify-mode instance was listening at the last check, so the triggers were left enabled. */
+  private triggersKept = false;
   private backoff = BACKOFF_MIN_MS;
   leader = false;
   /** Times this instance took the lead. */
@@ -95,12 +97,10 @@ export class WalRelay {
     const { rows } = await lock.query<{ leader: boolean; database: string }>(LEADER_LOCK_SQL);
     if (!rows[0]!.leader || this.stopped) return this.resign();
     this.slot = slotName(rows[0]!.database);
-    // The triggers are redundant now, and costly to writers, unless a notify-mode instance still needs them.
-    const notifyListening = await notifyListenerPresent(lock, LISTEN_APPLICATION_NAME);
-    if (!notifyListening) await setNotifyTriggers(lock, false);
+    await this.retireTriggers(lock);
     this.leader = true;
     this.takeovers++;
-    this.options.logger.info({ event: 'feed.relay_leader', slot: this.slot, notify_triggers: notifyListening ? 'kept' : 'disabled' }, 'WAL relay leads');
+    this.options.logger.info({ event: 'feed.relay_leader', slot: this.slot, notify_triggers: this.triggersKept ? 'kept' : 'disabled' }, 'WAL relay leads');
     this.lagTimer = setInterval(() => void this.pollLag(), LAG_POLL_MS);
     void this.consume();
   }
@@ -206,9 +206,21 @@ export class WalRelay {
     })();
   }
 
+  /**
+   * The triggers are redundant under the relay, and cost writers the notify commit lock, unless a notify-mode
+   * instance still listens (one stopping meanwhile is seen at the next lag poll).
+   */
+  private async retireTriggers(lock: pg.Client): Promise<void> {
+    this.triggersKept = await notifyListenerPresent(lock, LISTEN_APPLICATION_NAME);
+    if (this.triggersKept) return;
+    await setNotifyTriggers(lock, false);
+  }
+
   private async pollLag(): Promise<void> {
-    if (!this.lock || !this.leader) return;
-    this.lagBytes = await slotLagBytes(this.lock, this.slot).catch(() => this.lagBytes);
+    const lock = this.lock;
+    if (!lock || !this.leader) return;
+    this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
+    if (this.triggersKept) await this.retireTriggers(lock).catch(() => undefined);
   }
 
   /** `lock` undefined: the lead was given up already (the slot could not be checked). */
