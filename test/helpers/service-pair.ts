@@ -38,7 +38,11 @@ export interface WidgetBody {
  * processes sharing one fresh database: the only way to see whether a write on one instance, or in plain
  * SQL, reaches another instance's cache. `prepare` runs before either starts, so both warm with its rows.
  */
-export async function startServicePair(prepare?: (db: TestDatabase) => Promise<void>, server?: TestServer): Promise<ServicePair> {
+export async function startServicePair(
+  prepare?: (db: TestDatabase) => Promise<void>,
+  server?: TestServer,
+  env: Record<string, string> = {},
+): Promise<ServicePair> {
   const db = await createTestDatabase(server);
   const started: ServiceProcess[] = [];
   const stopAll = async () => {
@@ -50,7 +54,7 @@ export async function startServicePair(prepare?: (db: TestDatabase) => Promise<v
     const logs = ['a', 'b'].map((name) => path.join(os.tmpdir(), `awc-pair-${db.name}-${name}.log`));
     const starts = await Promise.allSettled(
       logs.map((logFile) =>
-        startServiceProcess({ databaseUrl: db.url, logFile, env: { LOG_LEVEL: 'warn' }, readyTimeoutMs: 45_000 }),
+        startServiceProcess({ databaseUrl: db.url, logFile, env: { LOG_LEVEL: 'warn', ...env }, readyTimeoutMs: 45_000 }),
       ),
     );
     for (const start of starts) if (start.status === 'fulfilled') started.push(start.value);
