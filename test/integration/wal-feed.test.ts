@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDatabase } from '../../src/db/seed';
 import { logicalServer } from '../helpers/logical-server';
@@ -65,6 +66,7 @@ describe('the WAL feed: one instance decodes the slot, every instance applies, n
     return tickets.map((t) => t.id);
   };
 
+  const assetTrigger = async () => (await pair.db.pool.query<{ tgenabled: string }>(`SELECT tgenabled FROM pg_trigger WHERE tgname = 'assets_notify'`)).rows[0]!.tgenabled;
   const ticketsOfAssetId = async (id: number): Promise<number[]> => {
     const { rows } = await pair.db.pool.query<{ id: number }>('SELECT t.id FROM tickets t JOIN assets a ON a.contact_id = t.contact_id WHERE a.id = $1 LIMIT 1', [id]);
     return rows.map((r) => r.id);
@@ -157,10 +159,17 @@ describe('the WAL feed: one instance decodes the slot, every instance applies, n
   it('the leader process killed: the other instance takes over within 2 s and goes on applying', async () => {
     const [leader, follower] = await leaderAndFollower();
     const refreshesBefore = (await stats(follower)).refreshes;
+    // A notify-mode instance listening: the new leader must keep the triggers on until it is gone.
+    const notifyListener = new pg.Client({ connectionString: pair.db.url, application_name: 'asset-cache-listen' });
+    await notifyListener.connect();
+    await pair.db.pool.query('ALTER TABLE assets ENABLE TRIGGER assets_notify');
     const killedAt = performance.now();
     leader.service.child.kill('SIGKILL');
     await eventually(async () => expect((await stats(follower)).feed_leader).toBe(true), 2_000);
     const takeoverMs = Math.round(performance.now() - killedAt);
+    expect(await assetTrigger(), 'kept while a notify-mode instance listens').toBe('O');
+    await notifyListener.end();
+    await eventually(async () => expect(await assetTrigger(), 'disabled once it has gone').toBe('D'), 3_000);
     const [ticket] = await ticketsOfAssets(2, 1);
     await pair.db.pool.query(`UPDATE assets SET hostname = 'AFTER-TAKEOVER' WHERE id = 2`);
     const expected = await sqlWidget(pair.db, ticket!);
