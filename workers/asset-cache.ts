@@ -11,9 +11,10 @@ import { toAssetChange } from './cache-write';
 import { Directory, directoryTransferList, emptyDirectory } from './directory';
 import { DriftAudit } from './drift-audit';
 import { createReaderPool, freshnessStats } from './freshness';
-import { chooseFeedMode, type FeedMode } from './feed-mode';
+import type { FeedMode } from './feed-mode';
 import { emptySnapshot, snapshotTransferList } from './snapshot';
-import { FOLLOW_APPLICATION_NAME, WalRelay } from './wal-relay';
+import { startFeed } from './start-feed';
+import type { WalRelay } from './wal-relay';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
@@ -90,19 +91,14 @@ export class AssetCache {
   start(): void {
     this.updateState('warming');
     this.audit.start();
-    void chooseFeedMode(this.options, this.logger)
-      .then(async (mode) => {
+    void startFeed(this.options, this.logger, this.feed)
+      .then(({ mode, relay }) => {
         this.feedMode = mode;
-        if (mode === 'wal') {
-          this.feed.applicationName = FOLLOW_APPLICATION_NAME;
-          this.relay = new WalRelay({ databaseUrl: this.options.databaseUrl, logger: this.logger });
-        }
-        await this.feed.start();
-        this.relay?.start();
+        this.relay = relay;
         this.feedUp = true;
         return this.refresh('startup').catch(() => undefined);
       })
-      // Refused (CACHE_FEED=wal without logical decoding) or no database: never ready, the widget uses SQL.
+      // Refused (CACHE_FEED=wal without logical decoding): never ready, the widget uses SQL.
       .catch((err: unknown) => {
         this.logger.error({ err: safeError(err), event: 'feed.mode_failed' }, 'change feed not started: the cache stays degraded');
         this.updateState('degraded');

@@ -4,6 +4,9 @@ import type { Logger } from '../src/logger';
 
 export type FeedMode = 'wal' | 'notify';
 
+/** CACHE_FEED=wal on a server or role without logical decoding: retrying cannot help. */
+export class FeedRefusedError extends Error {}
+
 /** The notify triggers of 002-change-feed.sql, which the WAL relay replaces. */
 const NOTIFY_TRIGGERS = ['assets_notify', 'contacts_notify_write', 'contacts_notify_name', 'tickets_notify_write', 'tickets_notify_contact'];
 
@@ -31,7 +34,7 @@ export async function chooseFeedMode(options: CacheWorkerOptions, logger: Logger
   try {
     const unavailable = options.feedMode === 'notify' ? 'CACHE_FEED=notify' : await walUnavailable(client);
     if (unavailable !== null && options.feedMode === 'wal') {
-      throw new Error(`CACHE_FEED=wal but logical decoding is not available: ${unavailable}`);
+      throw new FeedRefusedError(`CACHE_FEED=wal but logical decoding is not available: ${unavailable}`);
     }
     const mode: FeedMode = unavailable === null ? 'wal' : 'notify';
     if (mode === 'notify') await setNotifyTriggers(client, true);
