@@ -98,7 +98,7 @@ describe('the WAL feed: one instance decodes the slot, every instance applies, n
         (t + 1) * perTransaction,
       ]);
       if (t === BURST_TRANSACTIONS / 2) {
-        const { rowCount } = await pair.db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'asset-cache-wal'`);
+        const { rowCount } = await pair.db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'asset-cache-wal' AND datname = current_database()`);
         expect(rowCount, 'the replication connection was found and killed').toBe(1);
       }
     }
