@@ -56,6 +56,8 @@ const schema = z.object({
   CACHE_FEED_HEARTBEAT_MS: intIn(100, 600_000).default(2_000),
   CACHE_FEED_HEARTBEAT_TIMEOUT_MS: intIn(100, 600_000).default(3_000),
   CACHE_FEED_RETRY_MS: intIn(200, 600_000).default(5_000),
+  // auto: the WAL relay where the server allows logical decoding, else the trigger feed; wal refuses to start without it.
+  CACHE_FEED: z.enum(['auto', 'wal', 'notify']).default('auto'),
   CACHE_AUDIT_PER_MINUTE: intIn(0, 6_000).default(20),
   CACHE_TICKETS: flag.default(true),
   CACHE_GRACE_SECONDS: intIn(0, 604_800).default(3_600),

@@ -101,6 +101,9 @@ export class Metrics {
     counter('asset_cache_feed_invalid_total', 'Change notifications refused as malformed (each reason logged once)', (s) => s.feed_invalid);
     counter('asset_cache_feed_retries_total', 'Re-reads of changed rows that failed and were retried', (s) => s.feed_retries);
     counter('asset_cache_feed_stalls_total', 'Changes not applied within CACHE_FEED_RETRY_MS (the cache went degraded and resynced)', (s) => s.feed_stalls);
+    counter('asset_cache_feed_wal_reconnects_total', 'Replication connections lost and resumed from the confirmed LSN (no resync)', (s) => s.feed_wal_reconnects);
+    counter('asset_cache_feed_takeovers_total', 'Times this instance took the lead of the WAL relay', (s) => s.feed_takeovers);
+    counter('asset_cache_feed_slots_created_total', 'Replication slots created (none existed, or the one there was invalidated)', (s) => s.feed_slots_created);
     counter('asset_cache_audit_checks_total', 'Background audit samples compared with SQL', (s) => s.audit_checks);
     counter('asset_cache_drift_total', 'Audit samples where the cache still differed from SQL after a settle time', (s) => s.drift);
     counter('asset_cache_worker_restarts_total', 'Cache worker restarts after an exit, crash or memory limit', (s) => s.worker_restarts);
@@ -114,6 +117,9 @@ export class Metrics {
     gauge('asset_cache_feed_heartbeat_seconds', 'Round trip of the last change-feed heartbeat notification', (s) =>
       s.feed_heartbeat_ms === null ? null : s.feed_heartbeat_ms / 1000,
     );
+    gauge('asset_cache_feed_leader', '1 on the instance that consumes the replication slot', (s) => (s.feed_leader ? 1 : 0));
+    gauge('asset_cache_feed_lag_bytes', "WAL the replication slot retains beyond the leader's confirmed LSN (leader only)", (s) => s.feed_lag_bytes);
+    gauge('asset_cache_feed_lag_seconds', 'Age of the oldest decoded change the leader has not published yet (leader only)', (s) => s.feed_lag_seconds);
     gauge('asset_cache_pending_changes', 'Changes notified and not applied yet', (s) => s.pending_changes);
     gauge(
       'asset_cache_pending_change_age_seconds',

@@ -51,7 +51,10 @@ export default async function setup(project: TestProject) {
       'SELECT datname FROM pg_database WHERE datname LIKE $1',
       [`${runId}\\_%`],
     );
-    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    for (const { datname } of rows) {
+      await admin.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active', [datname]);
+      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
     await admin.end();
     await stopServer?.();
     if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });

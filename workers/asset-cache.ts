@@ -15,7 +15,10 @@ import { toAssetChange } from './cache-write';
 import { Directory, directoryTransferList, emptyDirectory } from './directory';
 import { DriftAudit } from './drift-audit';
 import { createReaderPool, freshnessStats } from './freshness';
+import type { FeedMode } from './feed-mode';
 import { emptySnapshot, snapshotTransferList } from './snapshot';
+import { startFeed } from './start-feed';
+import type { WalRelay } from './wal-relay';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
@@ -43,6 +46,9 @@ export class AssetCache {
   private readonly applier: ChangeApplier;
   private readonly notices: ChangeNotices;
   private readonly audit: DriftAudit;
+  private feedMode: FeedMode | null = null;
+  /** WAL mode only: campaigns to consume the slot and republish its changes to every instance's feed. */
+  private relay: WalRelay | undefined;
   private state: CacheState = 'cold';
   private warmed = false;
   private feedUp = false;
@@ -84,18 +90,30 @@ export class AssetCache {
           this.updateState();
           this.refresh('resync').catch(() => undefined);
         },
+        resync: () => this.resync(),
       },
     );
   }
 
-  /** LISTEN first, then build: a change committed in between is then either in the snapshot or in the feed. */
+  /**
+   * Decide the feed (feed-mode.ts), LISTEN, then build: a change committed in between is then either in the
+   * snapshot or in the feed. In WAL mode the relay campaigns once this instance listens.
+   */
   start(): void {
     this.updateState('warming');
     this.audit.start();
-    void this.feed.start().then(() => {
-      this.feedUp = true;
-      return this.refresh('startup').catch(() => undefined);
-    });
+    void startFeed(this.options, this.logger, this.feed)
+      .then(({ mode, relay }) => {
+        this.feedMode = mode;
+        this.relay = relay;
+        this.feedUp = true;
+        return this.refresh('startup').catch(() => undefined);
+      })
+      // Refused (CACHE_FEED=wal without logical decoding): never ready, the widget uses SQL.
+      .catch((err: unknown) => {
+        this.logger.error({ err: safeError(err), event: 'feed.mode_failed' }, 'change feed not started: the cache stays degraded');
+        this.updateState('degraded');
+      });
   }
 
   /**
@@ -276,7 +294,7 @@ export class AssetCache {
       heap_used_bytes: heap.used_heap_size,
       snapshot_bytes: this.snapshotBytes,
       build_in: this.buildIn,
-      ...freshnessStats(this.feed, this.applier, this.audit, this.options.auditPerMinute),
+      ...freshnessStats(this.feed, this.applier, this.audit, this.options.auditPerMinute, this.feedMode, this.relay),
     };
   }
 
@@ -284,6 +302,7 @@ export class AssetCache {
     clearTimeout(this.retryTimer);
     this.audit.stop();
     this.applier.close();
+    await this.relay?.stop();
     await this.feed.stop();
     await this.builder?.destroy();
     await this.reader.end();

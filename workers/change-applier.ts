@@ -28,6 +28,12 @@ export interface ChangeApplierOptions {
 
 /** Thrown inside a re-read whose batch was discarded meanwhile: its rows must not be applied. */
 const DISCARDED = new Error('batch discarded by a resync');
+/**
+ * A re-read found an older version than the one notified. The WAL relay can publish a transaction whose
+ * commit record is flushed but which other sessions cannot see yet (it becomes visible a moment later), so
+ * the change is not applied: it goes back and is retried, like a failed re-read.
+ */
+const NOT_YET_VISIBLE = new Error('changed row not visible yet at the notified version');
 
 const firstOf = <T>(items: Iterable<T>, count: number): T[] => {
   const out: T[] = [];
@@ -215,6 +221,7 @@ export class ChangeApplier {
   }
 
   private async readAssets(batch: ChangeBatch, generation: number): Promise<void> {
+    const notYetVisible = new Map<number, number>();
     while (batch.assets.size > 0) {
       const chunk = firstOf(batch.assets.keys(), CHUNK);
       const { rows } = await this.pool.query<AssetRow>({
@@ -226,6 +233,8 @@ export class ChangeApplier {
       const seen = new Set<number>();
       for (const [id, contactId, clientId, createdUs, version, fragment, status] of rows) {
         seen.add(id);
+        const notified = batch.assets.get(id)!;
+        if (Number(version) < notified && notified !== Infinity) notYetVisible.set(id, notified);
         const change: AssetChange =
           status === 'active'
             ? { kind: 'upsert', entry: { id, contactId, clientId, createdAtUs: Number(createdUs), version: Number(version), fragment } }
@@ -237,6 +246,9 @@ export class ChangeApplier {
         batch.assets.delete(id);
       }
     }
+    if (notYetVisible.size === 0) return;
+    for (const [id, version] of notYetVisible) batch.assets.set(id, version);
+    throw NOT_YET_VISIBLE;
   }
 
   private async readRows(kind: 'ticket' | 'contact', ids: Set<number>, generation: number): Promise<void> {

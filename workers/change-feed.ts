@@ -23,6 +23,8 @@ export interface ChangeFeedEvents {
   lost(): void;
   /** LISTEN is in place again after a loss; the caller must resync whatever it missed. */
   restored(): void;
+  /** The WAL relay says changes were lost upstream (new slot, TRUNCATE): the caller must resync. */
+  resync(): void;
 }
 
 const BACKOFF_MIN_MS = 200;
@@ -47,6 +49,8 @@ export class ChangeFeed {
   /** Payloads refused by parseChangeMessage. */
   invalid = 0;
   lastHeartbeatMs: number | null = null;
+  /** Set before start: in WAL mode the listener is named apart, so the relay can tell notify-mode instances. */
+  applicationName = LISTEN_APPLICATION_NAME;
 
   constructor(
     private readonly options: ChangeFeedOptions,
@@ -84,7 +88,7 @@ export class ChangeFeed {
   private async connect(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.options.databaseUrl,
-      application_name: LISTEN_APPLICATION_NAME,
+      application_name: this.applicationName,
       keepAlive: true,
     });
     client.on('error', (err) => this.onLoss('error', err));
@@ -109,6 +113,9 @@ export class ChangeFeed {
     const message = parseChangeMessage(payload);
     if (message.type === 'change') {
       this.events.change(message.kind, message.id, message.version);
+    } else if (message.type === 'resync') {
+      this.options.logger.warn({ event: 'feed.resync_requested' }, 'the WAL relay asked every instance to resync');
+      this.events.resync();
     } else if (message.type === 'heartbeat') {
       if (this.awaitingBeat && message.nonce === this.awaitingBeat.nonce) {
         this.lastHeartbeatMs = Math.round((performance.now() - this.awaitingBeat.sentAt) * 100) / 100;

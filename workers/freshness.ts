@@ -4,6 +4,8 @@ import { safeError, type Logger } from '../src/logger';
 import type { ChangeApplier } from './change-applier';
 import type { ChangeFeed } from './change-feed';
 import type { DriftAudit } from './drift-audit';
+import type { FeedMode } from './feed-mode';
+import type { WalRelay } from './wal-relay';
 
 type FreshnessStats = Pick<
   WorkerStats,
@@ -19,13 +21,28 @@ type FreshnessStats = Pick<
   | 'drift'
   | 'drift_repaired'
   | 'last_drift_at'
+  | 'feed_mode'
+  | 'feed_leader'
+  | 'feed_lag_bytes'
+  | 'feed_lag_seconds'
+  | 'feed_wal_reconnects'
+  | 'feed_takeovers'
+  | 'feed_slots_created'
 >;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** How fresh the cache is, measured: what the feed refused, what waits to be applied, what the audit found. */
-export function freshnessStats(feed: ChangeFeed, applier: ChangeApplier, audit: DriftAudit, auditPerMinute: number): FreshnessStats {
+export function freshnessStats(feed: ChangeFeed, applier: ChangeApplier, audit: DriftAudit, auditPerMinute: number, mode: FeedMode | null, relay?: WalRelay): FreshnessStats {
+  const leader = relay?.leader ?? false;
   return {
+    feed_mode: mode,
+    feed_leader: leader,
+    feed_lag_bytes: leader ? relay!.lagBytes : null,
+    feed_lag_seconds: leader ? relay!.lagSeconds : null,
+    feed_wal_reconnects: relay?.walReconnects ?? 0,
+    feed_takeovers: relay?.takeovers ?? 0,
+    feed_slots_created: relay?.slotsCreated ?? 0,
     changes_applied: applier.applied,
     last_change_at: iso(applier.lastAppliedAt),
     feed_invalid: feed.invalid,

@@ -47,6 +47,8 @@ export interface CacheWorkerOptions {
    * LOOKUP_TICKET_STALE_OK lookups from its snapshot; 0 = never.
    */
   graceSeconds: number;
+  /** CACHE_FEED: where changes come from (see workers/feed-mode.ts). */
+  feedMode: 'auto' | 'wal' | 'notify';
   logLevel: string;
 }
 
@@ -104,6 +106,19 @@ export interface WorkerStats {
   /** Where snapshots are built: a piscina `thread`, or the cache `worker` itself (CACHE_BUILD_THREAD=false). */
   build_in: 'thread' | 'worker';
   // Freshness under faults (issue 13): see workers/freshness.ts.
+  // The WAL feed (issue 15): see workers/wal-relay.ts. Lag and leadership are the leader's; others report null/false.
+  /** Where changes come from: the WAL relay or the notify triggers; null until decided at start. */
+  feed_mode: 'wal' | 'notify' | null;
+  /** This instance consumes the replication slot and publishes its changes to every instance. */
+  feed_leader: boolean;
+  /** WAL the slot retains that the leader has not confirmed yet. */
+  feed_lag_bytes: number | null;
+  /** Age of the oldest decoded change the leader has not published yet; 0 when none. */
+  feed_lag_seconds: number | null;
+  /** Replication connections this instance lost and resumed (no resync), times it took the lead, slots it created. */
+  feed_wal_reconnects: number;
+  feed_takeovers: number;
+  feed_slots_created: number;
   /** Notifications refused as malformed (bad JSON, kind, op, id out of 1..2^31-1, version). */
   feed_invalid: number;
   /** Re-reads of changed rows that failed and were retried. */

@@ -16,6 +16,9 @@ export interface EmbeddedOptions {
   startTimeoutMs?: number;
 }
 
+/** Logical decoding for the WAL feed, with a bound on the WAL an abandoned slot may keep (see README). */
+export const LOGICAL_DECODING_FLAGS = ['-c', 'wal_level=logical', '-c', 'max_replication_slots=64', '-c', 'max_wal_senders=64', '-c', 'max_slot_wal_keep_size=1GB'];
+
 const SIGNALS_TAKEN_BY_LIBRARY = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message', 'exit'] as const;
 
 /**
@@ -117,7 +120,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    // wal_level=logical: the change feed decodes the WAL (workers/wal-relay.ts); one slot per database.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...LOGICAL_DECODING_FLAGS],
     onLog: (message: unknown) => {
       lastLines.push(String(message).trim());
       if (lastLines.length > 20) lastLines.shift();

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServiceProcess, type ServiceProcess } from '../../load-tests/lib/service-process';
 import { createUserWithToken } from '../../src/services/auth-service';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, type TestDatabase, type TestServer } from './test-database';
 import { caller, type TestService } from './test-service';
 import type { WidgetAsset } from '../../src/cache/protocol';
 
@@ -11,6 +11,8 @@ export interface PairInstance {
   url: string;
   log: string;
   call: TestService['call'];
+  /** The process, for a test that kills it. */
+  service: ServiceProcess;
 }
 
 /** Two instances on one database, with tokens valid on both (they share the users table). */
@@ -36,8 +38,12 @@ export interface WidgetBody {
  * processes sharing one fresh database: the only way to see whether a write on one instance, or in plain
  * SQL, reaches another instance's cache. `prepare` runs before either starts, so both warm with its rows.
  */
-export async function startServicePair(prepare?: (db: TestDatabase) => Promise<void>): Promise<ServicePair> {
-  const db = await createTestDatabase();
+export async function startServicePair(
+  prepare?: (db: TestDatabase) => Promise<void>,
+  server?: TestServer,
+  env: Record<string, string> = {},
+): Promise<ServicePair> {
+  const db = await createTestDatabase(server);
   const started: ServiceProcess[] = [];
   const stopAll = async () => {
     await Promise.all(started.map((svc) => svc.stop()));
@@ -48,7 +54,7 @@ export async function startServicePair(prepare?: (db: TestDatabase) => Promise<v
     const logs = ['a', 'b'].map((name) => path.join(os.tmpdir(), `awc-pair-${db.name}-${name}.log`));
     const starts = await Promise.allSettled(
       logs.map((logFile) =>
-        startServiceProcess({ databaseUrl: db.url, logFile, env: { LOG_LEVEL: 'warn' }, readyTimeoutMs: 45_000 }),
+        startServiceProcess({ databaseUrl: db.url, logFile, env: { LOG_LEVEL: 'warn', ...env }, readyTimeoutMs: 45_000 }),
       ),
     );
     for (const start of starts) if (start.status === 'fulfilled') started.push(start.value);
@@ -56,7 +62,7 @@ export async function startServicePair(prepare?: (db: TestDatabase) => Promise<v
     if (failed) throw failed.reason;
     const admin = await createUserWithToken(db.pool, { email: 'admin@test.local', role: 'admin' });
     const tech = await createUserWithToken(db.pool, { email: 'tech@test.local', role: 'technician' });
-    const [a, b] = started.map((svc, i) => ({ url: svc.url, log: logs[i]!, call: caller(svc.url) }));
+    const [a, b] = started.map((svc, i) => ({ url: svc.url, log: logs[i]!, call: caller(svc.url), service: svc }));
     return { a: a!, b: b!, db, adminToken: admin.token, techToken: tech.token, stop: stopAll };
   } catch (err) {
     await stopAll();

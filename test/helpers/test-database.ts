@@ -17,14 +17,23 @@ function withDatabase(serverUrl: string, name: string): string {
   return url.toString();
 }
 
-/** Clones the run's migrated template into a new database, so a test file starts from an empty schema. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = inject('databaseUrl');
+/** A server and the migrated template database on it that test databases are cloned from. */
+export interface TestServer {
+  url: string;
+  template: string;
+}
+
+/**
+ * Clones a migrated template into a new database, so a test file starts from an empty schema: the run's
+ * server by default, or another (test/helpers/logical-server.ts).
+ */
+export async function createTestDatabase(server: TestServer = { url: inject('databaseUrl'), template: inject('templateDatabase') }): Promise<TestDatabase> {
+  const serverUrl = server.url;
   const name = `${inject('runId')}_${crypto.randomBytes(4).toString('hex')}`;
   const admin = new pg.Client(serverUrl);
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${server.template}`);
   } finally {
     await admin.end();
   }
@@ -40,6 +49,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await pool.end();
       const client = new pg.Client(serverUrl);
       await client.connect();
+      // A database with a replication slot cannot be dropped (the WAL feed leaves its slot, by design).
+      await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active', [name]);
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
     },

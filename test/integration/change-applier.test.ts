@@ -48,6 +48,19 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
   }
   const hostnames = () => JSON.parse(index.widget(owner.contact, 10).assetsJson).map((a: { hostname: string }) => a.hostname);
 
+  it('keeps retrying a change whose re-read still shows an older version than notified (a commit not visible yet)', async () => {
+    const asset = await insertAsset('BEFORE-VISIBLE');
+    const failuresBefore = applier.failures;
+    // Notified at a version the row does not show yet: the WAL relay may publish before the commit is visible.
+    const { rows } = await db.pool.query<{ v: string }>(`SELECT last_value + 1 AS v FROM asset_version_seq`);
+    applier.add('asset', asset.id, Number(rows[0]!.v));
+    await eventually(async () => expect(applier.failures).toBeGreaterThan(failuresBefore));
+    expect(applier.pendingCount, 'still pending, not taken as applied').toBe(1);
+    await db.pool.query(`UPDATE assets SET hostname = 'NOW-VISIBLE' WHERE id = $1`, [asset.id]);
+    await eventually(async () => expect(hostnames()).toContain('NOW-VISIBLE'));
+    await eventually(async () => expect(applier.pendingCount).toBe(0));
+  });
+
   it('skips a notification for a version the writer already applied, in the same drain that reads a new row', async () => {
     const own = await insertAsset('OWN-WRITE');
     // The instance that made the write applies it before answering; its own notification then follows.

@@ -9,18 +9,24 @@ import { eventually, sqlWidget, startServicePair, type PairInstance, type Servic
 const SEED = { contacts: 2_400, tickets: 3_600, assets: 12_000 };
 const BURST_ROWS = 10_000;
 
+// The notify-trigger feed (the fallback where logical decoding is unavailable), whatever the server allows;
+// the WAL feed has its own tests (wal-feed.test.ts).
 describe('one change feed: every instance sees every write, whoever made it', () => {
   let pair: ServicePair;
 
   beforeAll(async () => {
-    pair = await startServicePair(async (db) => {
-      const client = await db.pool.connect();
-      try {
-        await seedDatabase(client, SEED);
-      } finally {
-        client.release();
-      }
-    });
+    pair = await startServicePair(
+      async (db) => {
+        const client = await db.pool.connect();
+        try {
+          await seedDatabase(client, SEED);
+        } finally {
+          client.release();
+        }
+      },
+      undefined,
+      { CACHE_FEED: 'notify' },
+    );
   });
   afterAll(() => pair?.stop());
 

@@ -34,7 +34,8 @@ describe('the change feed under faults: no change is dropped', () => {
   let assetIds: number[] = [];
 
   beforeAll(async () => {
-    t = await startTestService({ CACHE_FEED_RETRY_MS: String(RETRY_MS), CACHE_AUDIT_PER_MINUTE: '0' }, async (db) => {
+    // The notify feed: its kill loop is timed to changes arriving at commit (the WAL relay adds its own delay).
+    t = await startTestService({ CACHE_FEED_RETRY_MS: String(RETRY_MS), CACHE_AUDIT_PER_MINUTE: '0', CACHE_FEED: 'notify' }, async (db) => {
       const client = (await makeClient(db.pool)).id;
       for (let i = 0; i < CONTACTS; i++) {
         const contact = (await makeContact(db.pool, client)).id;

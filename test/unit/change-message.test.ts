@@ -13,6 +13,11 @@ describe('parseChangeMessage: the change feed acts only on payloads the triggers
     expect(parse({ t: 'hb', n: '123-4' })).toEqual({ type: 'heartbeat', nonce: '123-4' });
   });
 
+  it("accepts what the WAL relay sends: an asset delete with its key only, and a resync request", () => {
+    expect(parse({ t: 'a', op: 'd', id: 5 })).toEqual({ type: 'change', kind: 'asset', id: 5 });
+    expect(parse({ t: 'rs' })).toEqual({ type: 'resync' });
+  });
+
   it.each([
     ['not JSON', 'a,b', 'not_json'],
     ['empty', '', 'not_json'],

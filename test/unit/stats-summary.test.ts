@@ -13,6 +13,8 @@ function stats(overrides: Partial<CacheStats> = {}): CacheStats {
     misses: 10, grace_answers: 0, hit_rate: 99, worker_restarts: 0, worker_available: true,
     feed_invalid: 0, feed_retries: 0, feed_stalls: 0, pending_changes: 0, pending_change_age_ms: 0,
     audit_per_minute: 20, audit_checks: 40, drift: 0, drift_repaired: 0, last_drift_at: null,
+    feed_mode: 'notify', feed_leader: false, feed_lag_bytes: null, feed_lag_seconds: null, feed_wal_reconnects: 0,
+    feed_takeovers: 0, feed_slots_created: 0,
     ...overrides,
   };
 }

@@ -1,0 +1,262 @@
+import pg from 'pg';
+import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import { safeError, type Logger } from '../src/logger';
+import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
+import { setNotifyTriggers } from './feed-mode';
+import { ensureSlot, notifyListenerPresent, PUBLICATION, slotLagBytes, slotName } from './wal-slot';
+import { WalTransaction, type CommittedChanges } from './wal-transaction';
+
+export const RELAY_APPLICATION_NAME = 'asset-cache-relay';
+export const WAL_APPLICATION_NAME = 'asset-cache-wal';
+/** The LISTEN connection of an instance in WAL mode (a notify-mode one is LISTEN_APPLICATION_NAME). */
+export const FOLLOW_APPLICATION_NAME = 'asset-cache-follow';
+/** Advisory lock key of the relay's leadership; advisory locks are per database, like the slot. */
+const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('awc_cache_wal_relay')) AS leader, current_database() AS database`;
+/** Notifications per statement: one statement (one commit, one NOTIFY lock) per thousand changes. */
+const CHUNK = 1_000;
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 2_000;
+const LAG_POLL_MS = 1_000;
+
+export interface WalRelayOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** How often an instance that does not lead tries to take the lead. */
+  campaignMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The WAL side of the change feed. One instance per database leads (a session advisory lock): it consumes
+ * the logical replication slot with pgoutput, in commit order, and republishes each committed transaction's
+ * changed ids on the change channel, a thousand per NOTIFY statement, so the notify commit lock is taken by
+ * this one publisher instead of by every writer. Every instance (the leader too) applies them through its
+ * own LISTEN feed and re-reads the rows, exactly as with the triggers. An LSN is confirmed only once the
+ * changes up to it are published; after any disconnect the relay resumes from the confirmed LSN, so a lost
+ * replication connection costs no resync anywhere. Leader gone (lock session closed): another instance takes
+ * the lock within `campaignMs` and resumes from the same slot.
+ */
+export class WalRelay {
+  /** Named after the database (wal-slot.ts), known once connected. */
+  private slot = '';
+  private lock: pg.Client | undefined;
+  private service: LogicalReplicationService | undefined;
+  private transaction: WalTransaction | undefined;
+  private queue: CommittedChanges[] = [];
+  private publishing = false;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** A notify-mode instance was listening at the last check, so the triggers were left enabled. */
+  private triggersKept = false;
+  private backoff = BACKOFF_MIN_MS;
+  leader = false;
+  /** Times this instance took the lead. */
+  takeovers = 0;
+  /** Replication connections lost and resumed while leading. */
+  walReconnects = 0;
+  /** Slots created because none existed or the one there was invalidated. */
+  slotsCreated = 0;
+  lagBytes: number | null = null;
+  /** Age of the oldest committed change not published yet (0 when none). */
+  get lagSeconds(): number {
+    const oldest = this.queue[0];
+    return oldest ? Math.max(0, (Date.now() - oldest.commitTimeMs) / 1000) : 0;
+  }
+
+  constructor(private readonly options: WalRelayOptions) {}
+
+  /** Campaigns for the lead in the background until stopped. */
+  start(): void {
+    void this.campaign();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.resign();
+  }
+
+  private async campaign(): Promise<void> {
+    while (!this.stopped && !this.leader) {
+      try {
+        await this.tryLead();
+      } catch (err) {
+        this.options.logger.warn({ err: safeError(err), event: 'feed.relay_campaign_failed' }, 'WAL relay could not take the lead');
+        await this.resign();
+      }
+      if (!this.leader) await sleep(this.options.campaignMs ?? 500);
+    }
+  }
+
+  private async tryLead(): Promise<void> {
+    const lock = new pg.Client({ connectionString: this.options.databaseUrl, application_name: RELAY_APPLICATION_NAME, keepAlive: true });
+    lock.on('error', (err) => this.onLockLost(lock, err));
+    lock.on('end', () => this.onLockLost(lock));
+    this.lock = lock;
+    await lock.connect();
+    const { rows } = await lock.query<{ leader: boolean; database: string }>(LEADER_LOCK_SQL);
+    if (!rows[0]!.leader || this.stopped) return this.resign();
+    this.slot = slotName(rows[0]!.database);
+    await this.retireTriggers(lock);
+    this.leader = true;
+    this.takeovers++;
+    this.options.logger.info({ event: 'feed.relay_leader', slot: this.slot, notify_triggers: this.triggersKept ? 'kept' : 'disabled' }, 'WAL relay leads');
+    this.lagTimer = setInterval(() => void this.pollLag(), LAG_POLL_MS);
+    void this.consume();
+  }
+
+  /** Streams from the slot until the connection is lost, then resumes from the confirmed LSN. */
+  private async consume(): Promise<void> {
+    while (this.leader && !this.stopped) {
+      const resumed = await this.checkSlot().catch((err: Error) => err);
+      if (resumed instanceof Error) {
+        await this.resign();
+        return this.onLockLost(undefined, resumed);
+      }
+      // A new service each time: the library would otherwise ask to start at the last LSN it received,
+      // skipping what was received but never confirmed. Starting at 0/0 means "the slot's confirmed LSN".
+      const service = new LogicalReplicationService(
+        { connectionString: this.options.databaseUrl, application_name: WAL_APPLICATION_NAME },
+        { acknowledge: { auto: false, timeoutSeconds: 0 } },
+      );
+      this.service = service;
+      this.transaction = undefined;
+      const ended = new Promise<Error | undefined>((resolve) => {
+        service.on('error', (err: Error) => resolve(err));
+        service.on('data', (lsn: string, message: Pgoutput.Message) => this.onMessage(lsn, message));
+        service.on('heartbeat', (lsn: string) => this.onKeepalive(lsn));
+        service.on('start', () => {
+          this.backoff = BACKOFF_MIN_MS;
+          this.options.logger.info({ event: 'feed.wal_streaming', slot: this.slot, reconnects: this.walReconnects }, 'streaming changes from the WAL');
+        });
+        service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] }), this.slot).then(
+          () => resolve(undefined),
+          (err: Error) => resolve(err),
+        );
+      });
+      const err = await ended;
+      await service.destroy().catch(() => undefined);
+      if (!this.leader || this.stopped) return;
+      this.walReconnects++;
+      this.options.logger.warn({ err: err && safeError(err), event: 'feed.wal_lost', retry_in_ms: this.backoff }, 'replication connection lost; resuming from the confirmed LSN');
+      await sleep(this.backoff);
+      this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
+    }
+  }
+
+  /**
+   * Before every subscription: a slot that is missing (dropped by hand) or invalidated (max_slot_wal_keep_size)
+   * is created anew, and since what it had not decoded is gone, every instance is told to resync.
+   */
+  private async checkSlot(): Promise<void> {
+    const slot = await ensureSlot(this.lock!, this.slot);
+    if (slot === 'ready') return;
+    this.slotsCreated++;
+    this.options.logger[this.takeovers === 1 && slot === 'created' ? 'info' : 'error'](
+      { event: 'feed.slot_created', slot: this.slot, reason: slot === 'created' ? 'missing' : 'invalidated' },
+      'replication slot created; every instance resyncs',
+    );
+    this.queue.push({ payloads: [JSON.stringify({ t: 'rs' })], lsn: null, commitTimeMs: Date.now() });
+    this.publish();
+  }
+
+  private onMessage(lsn: string, message: Pgoutput.Message): void {
+    if (message.tag === 'begin') this.transaction = new WalTransaction();
+    else if (message.tag === 'commit') {
+      const committed = this.transaction?.commit(message.commitEndLsn ?? lsn, Number((message.commitTime as bigint) / 1000n));
+      this.transaction = undefined;
+      if (committed) {
+        this.queue.push(committed);
+        this.publish();
+      }
+    } else this.transaction?.note(message);
+  }
+
+  /** A keepalive while nothing is received and unpublished: everything up to it is handled, confirm it. */
+  private onKeepalive(lsn: string): void {
+    if (!this.transaction && this.queue.length === 0 && !this.publishing) void this.service?.acknowledge(lsn);
+  }
+
+  /** Publishes committed transactions in order, then confirms the last one's LSN; retries on failure. */
+  private publish(): void {
+    if (this.publishing || !this.lock || !this.leader) return;
+    this.publishing = true;
+    const queue = this.queue;
+    void (async () => {
+      while (queue.length > 0 && this.leader && this.queue === queue) {
+        const batch = nextBatch(queue);
+        const payloads = batch.flatMap((c) => c.payloads);
+        try {
+          for (let i = 0; i < payloads.length; i += CHUNK) {
+            await this.lock!.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [CHANGE_CHANNEL, payloads.slice(i, i + CHUNK)]);
+          }
+        } catch (err) {
+          this.options.logger.warn({ err: safeError(err), event: 'feed.relay_publish_failed' }, 'could not publish changes; retrying');
+          await sleep(BACKOFF_MIN_MS);
+          continue;
+        }
+        if (this.queue !== queue) break;
+        queue.splice(0, batch.length);
+        const lsn = batch.findLast((c) => c.lsn !== null)?.lsn;
+        if (lsn) await this.service?.acknowledge(lsn);
+      }
+      this.publishing = false;
+      // The lead was lost and taken again meanwhile: the new queue is this loop's to publish.
+      if (this.queue !== queue && this.queue.length > 0) this.publish();
+    })();
+  }
+
+  /**
+   * The triggers are redundant under the relay, and cost writers the notify commit lock, unless a notify-mode
+   * instance still listens (one stopping meanwhile is seen at the next lag poll).
+   */
+  private async retireTriggers(lock: pg.Client): Promise<void> {
+    this.triggersKept = await notifyListenerPresent(lock, LISTEN_APPLICATION_NAME);
+    if (this.triggersKept) return;
+    await setNotifyTriggers(lock, false);
+  }
+
+  private async pollLag(): Promise<void> {
+    const lock = this.lock;
+    if (!lock || !this.leader) return;
+    this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
+    if (this.triggersKept) await this.retireTriggers(lock).catch(() => undefined);
+  }
+
+  /** `lock` undefined: the lead was given up already (the slot could not be checked). */
+  private onLockLost(lock: pg.Client | undefined, err?: Error): void {
+    if ((lock !== undefined && lock !== this.lock) || this.stopped) return;
+    const wasLeader = this.leader || lock === undefined;
+    if (wasLeader) this.options.logger.warn({ err: err && safeError(err), event: 'feed.relay_lost_lead' }, 'WAL relay lost its lock session; campaigning again');
+    void this.resign().then(() => (wasLeader ? this.campaign() : undefined));
+  }
+
+  /** Lets go of the lead (and the lock session): unpublished changes are unconfirmed, the next leader sends them. */
+  private async resign(): Promise<void> {
+    this.leader = false;
+    clearInterval(this.lagTimer);
+    this.queue = [];
+    this.lagBytes = null;
+    const { service, lock } = this;
+    this.service = undefined;
+    this.lock = undefined;
+    await service?.destroy().catch(() => undefined);
+    if (lock) {
+      lock.removeAllListeners();
+      lock.on('error', () => undefined);
+      await lock.end().catch(() => undefined);
+    }
+  }
+}
+
+/** Whole transactions from the head of the queue, at most CHUNK changes unless the first alone is larger. */
+function nextBatch(queue: CommittedChanges[]): CommittedChanges[] {
+  let changes = 0;
+  let count = 0;
+  for (const committed of queue) {
+    if (count > 0 && changes + committed.payloads.length > CHUNK) break;
+    changes += committed.payloads.length;
+    count++;
+  }
+  return queue.slice(0, count);
+}

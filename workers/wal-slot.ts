@@ -1,0 +1,50 @@
+import crypto from 'node:crypto';
+import type pg from 'pg';
+
+/** The publication of 005-wal-publication.sql. */
+export const PUBLICATION = 'awc_cache';
+
+/**
+ * Slots are cluster-wide, so the name carries the database: its name folded to what a slot name allows,
+ * with a hash so two databases never share one.
+ */
+export function slotName(database: string): string {
+  const hash = crypto.createHash('sha256').update(database).digest('hex').slice(0, 8);
+  return `awc_cache_${database.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40)}_${hash}`;
+}
+
+export type SlotCheck = 'ready' | 'created' | 'recreated';
+
+/**
+ * Makes sure the slot exists and can still decode. A slot invalidated by max_slot_wal_keep_size (wal_status
+ * `lost`) has dropped WAL the cache needed, so it is dropped and created anew; so is a missing one. Either
+ * way changes may have been lost: `created` when none existed, `recreated` when a lost one was replaced.
+ */
+export async function ensureSlot(client: pg.ClientBase, slot: string): Promise<SlotCheck> {
+  const { rows } = await client.query<{ wal_status: string | null }>('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  if (rows.length === 1 && rows[0]!.wal_status !== 'lost') return 'ready';
+  if (rows.length === 1) await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
+  await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  return rows.length === 1 ? 'recreated' : 'created';
+}
+
+/** Drops the slot if it exists (and nobody consumes it); true when one was dropped. */
+export async function dropSlot(client: pg.ClientBase, slot: string): Promise<boolean> {
+  const { rows } = await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  return rows.length > 0;
+}
+
+/** WAL the slot holds that the relay has not confirmed yet, in bytes; null when there is no slot. */
+export async function slotLagBytes(client: pg.ClientBase, slot: string): Promise<number | null> {
+  const { rows } = await client.query<{ lag: string | null }>(
+    'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag FROM pg_replication_slots WHERE slot_name = $1',
+    [slot],
+  );
+  return rows[0]?.lag == null ? null : Math.max(0, Number(rows[0].lag));
+}
+
+/** Is a notify-mode instance listening on this database (it needs the triggers)? */
+export async function notifyListenerPresent(client: pg.ClientBase, listenApplicationName: string): Promise<boolean> {
+  const { rows } = await client.query('SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 LIMIT 1', [listenApplicationName]);
+  return rows.length > 0;
+}
