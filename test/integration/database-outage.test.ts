@@ -69,7 +69,7 @@ describe('PostgreSQL stops for a few seconds and comes back', () => {
 
   it('while it is down: fast 503 readiness and writes, the widget from the snapshot marked stale for CACHE_GRACE_SECONDS then 503; then recovers and resyncs without a restart', async () => {
     await expect.poll(async () => (await widget()).body.contact_name, { timeout: 5_000 }).toBe('Before Outage');
-    expect((await widget()).cacheStatus).toBe('asset-cache; hit');
+    await expect.poll(async () => (await widget()).cacheStatus, { timeout: 10_000 }).toBe('asset-cache; hit');
     // Before the stop: the cache may leave `ready` as soon as the server starts shutting down.
     const stoppedAt = Date.now();
     await server.stop();

@@ -54,8 +54,9 @@ describe('with the change feed silenced (TTL off)', () => {
       swapAssets = await insertAssets({ db }, swap, ['SWAP-OLD-1', 'SWAP-OLD-2']);
       rw = await makeOwner({ db }, 'Read Your Writes');
       rwAssets = await insertAssets({ db }, rw, ['RW-1', 'RW-2', 'RW-3']);
-      await disableChangeNotifications(db.pool);
     });
+    // After the start: a notify-mode start enables the triggers (a WAL leader may have disabled them).
+    await disableChangeNotifications(t.db.pool);
   });
   afterAll(() => t?.stop());
 
@@ -120,8 +121,9 @@ describe('with the change feed silenced and ASSET_CACHE_TTL=1', () => {
     t = await startTestService({ ASSET_CACHE_TTL: '1' }, async (db) => {
       owner = await makeOwner({ db }, 'Ttl Contact');
       assets = await insertAssets({ db }, owner, ['TTL-OLD']);
-      await disableChangeNotifications(db.pool);
     });
+    // After the start: a notify-mode start enables the triggers (a WAL leader may have disabled them).
+    await disableChangeNotifications(t.db.pool);
   });
   afterAll(() => t?.stop());
 

@@ -8,9 +8,10 @@ import { startTestService, type TestService } from '../helpers/test-service';
 function rawRequest(base: string, method: string, path: string, token?: string): Promise<number> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
+    // The status is all we need, and a live stream (Server-Sent Events) never ends: stop reading at the headers.
     const req = http.request({ hostname, port, method, path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
+      resolve(res.statusCode!);
+      res.destroy();
     });
     req.on('error', reject);
     req.end();

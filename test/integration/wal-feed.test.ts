@@ -88,6 +88,8 @@ describe('the WAL feed: one instance decodes the slot, every instance applies, n
 
   it('applies a 10,000-row burst everywhere though the replication connection is killed in its middle, with no rebuild', async () => {
     const [leader, follower] = await leaderAndFollower();
+    // A resync an earlier step asked for (a new slot) may still be waiting out its jitter: let it finish first.
+    await eventually(async () => expect((await Promise.all([stats(pair.a), stats(pair.b)])).map((s) => s.state)).toEqual(['ready', 'ready']), 15_000);
     const before = await Promise.all([stats(pair.a), stats(pair.b)]);
     const leaderBefore = await stats(leader);
     const perTransaction = BURST_ROWS / BURST_TRANSACTIONS;
