@@ -46,6 +46,16 @@ export async function chooseFeedMode(options: CacheWorkerOptions, logger: Logger
   }
 }
 
+/** Whether every notify trigger is enabled: then no change can have gone unannounced meanwhile. */
+export async function notifyTriggersEnabled(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ enabled: boolean }>(
+    `SELECT count(*) = $2 AND bool_and(t.tgenabled <> 'D') AS enabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relnamespace = 'public'::regnamespace AND t.tgname = ANY($1)`,
+    [NOTIFY_TRIGGERS, NOTIFY_TRIGGERS.length],
+  );
+  return rows[0]!.enabled === true;
+}
+
 /**
  * Enables or disables the notify triggers that are not so already: ALTER TABLE needs the tables' owner (the
  * service's role, which runs the migrations) and a brief lock, so nothing is altered that need not be.

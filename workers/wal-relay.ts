@@ -2,7 +2,7 @@ import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { safeError, type Logger } from '../src/logger';
 import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
-import { setNotifyTriggers } from './feed-mode';
+import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
 import { ensureSlot, notifyListenerPresent, PUBLICATION, slotLagBytes, slotName } from './wal-slot';
 import { WalTransaction, type CommittedChanges } from './wal-transaction';
 
@@ -97,9 +97,13 @@ export class WalRelay {
     const { rows } = await lock.query<{ leader: boolean; database: string }>(LEADER_LOCK_SQL);
     if (!rows[0]!.leader || this.stopped) return this.resign();
     this.slot = slotName(rows[0]!.database);
+    // The slot first, while the triggers (if on) still announce every change: then nothing falls between them.
+    await this.checkSlot();
     await this.retireTriggers(lock);
     this.leader = true;
     this.takeovers++;
+    // A resync the slot check queued before the lead was taken goes out now.
+    this.publish();
     this.options.logger.info({ event: 'feed.relay_leader', slot: this.slot, notify_triggers: this.triggersKept ? 'kept' : 'disabled' }, 'WAL relay leads');
     this.lagTimer = setInterval(() => void this.pollLag(), LAG_POLL_MS);
     void this.consume();
@@ -145,17 +149,21 @@ export class WalRelay {
   }
 
   /**
-   * Before every subscription: a slot that is missing (dropped by hand) or invalidated (max_slot_wal_keep_size)
-   * is created anew, and since what it had not decoded is gone, every instance is told to resync.
+   * Before leading and before every subscription: a slot that is missing (first start, dropped by hand) or
+   * invalidated (max_slot_wal_keep_size) is created anew. What it had not decoded is gone, so every instance is
+   * told to resync, unless the notify triggers were on all along and announced it (a first start: the
+   * migrations leave them on, and a leader turns them off only once its slot exists).
    */
   private async checkSlot(): Promise<void> {
+    const announced = await notifyTriggersEnabled(this.lock!);
     const slot = await ensureSlot(this.lock!, this.slot);
     if (slot === 'ready') return;
     this.slotsCreated++;
-    this.options.logger[this.takeovers === 1 && slot === 'created' ? 'info' : 'error'](
-      { event: 'feed.slot_created', slot: this.slot, reason: slot === 'created' ? 'missing' : 'invalidated' },
-      'replication slot created; every instance resyncs',
+    this.options.logger[announced ? 'info' : 'error'](
+      { event: 'feed.slot_created', slot: this.slot, reason: slot === 'created' ? 'missing' : 'invalidated', resync: !announced },
+      announced ? 'replication slot created; the notify triggers covered the gap' : 'replication slot created; every instance resyncs',
     );
+    if (announced) return;
     this.queue.push({ payloads: [JSON.stringify({ t: 'rs' })], lsn: null, commitTimeMs: Date.now() });
     this.publish();
   }

@@ -49,7 +49,8 @@ describe('with the change feed silenced (TTL off)', () => {
   let rwAssets: number[];
 
   beforeAll(async () => {
-    t = await startTestService({}, async (db) => {
+    // The notify feed, whose triggers these tests switch off; the WAL feed has its own tests (wal-feed).
+    t = await startTestService({ CACHE_FEED: 'notify' }, async (db) => {
       swap = await makeOwner({ db }, 'Swap Before');
       swapAssets = await insertAssets({ db }, swap, ['SWAP-OLD-1', 'SWAP-OLD-2']);
       rw = await makeOwner({ db }, 'Read Your Writes');
@@ -118,7 +119,7 @@ describe('with the change feed silenced and ASSET_CACHE_TTL=1', () => {
   let assets: number[];
 
   beforeAll(async () => {
-    t = await startTestService({ ASSET_CACHE_TTL: '1' }, async (db) => {
+    t = await startTestService({ ASSET_CACHE_TTL: '1', CACHE_FEED: 'notify' }, async (db) => {
       owner = await makeOwner({ db }, 'Ttl Contact');
       assets = await insertAssets({ db }, owner, ['TTL-OLD']);
     });

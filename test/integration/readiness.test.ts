@@ -14,7 +14,8 @@ describe('readiness with a degraded cache and a reachable database', () => {
   let walkInTicket: number;
 
   beforeAll(async () => {
-    t = await startTestService({ CACHE_FEED_HEARTBEAT_MS: '200', CACHE_FEED_HEARTBEAT_TIMEOUT_MS: '400' }, async (db) => {
+    // The LISTEN connection is what this test kills: the notify feed, as on servers without logical decoding.
+    t = await startTestService({ CACHE_FEED: 'notify', CACHE_FEED_HEARTBEAT_MS: '200', CACHE_FEED_HEARTBEAT_TIMEOUT_MS: '400' }, async (db) => {
       const client = (await makeClient(db.pool)).id;
       await makeTicket(db.pool, client, (await makeContact(db.pool, client)).id);
       walkInTicket = (await makeTicket(db.pool, client, null)).id;
