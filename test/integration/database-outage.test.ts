@@ -24,13 +24,14 @@ describe('PostgreSQL stops for a few seconds and comes back', () => {
   const logger = pino({ level: 'silent' });
   // Short, so the test sees the grace end. Known credentials pass for AUTH_OUTAGE_GRACE_SECONDS of the outage,
   // set longer here so that what ends is the widget's grace, not authentication.
+  // A loaded machine (the whole suite running) must not turn a slow lookup into a 503: a generous lookup timeout.
   const GRACE_SECONDS = 5;
 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'awc-outage-'));
     port = await freePort();
     server = await startEmbeddedPostgres({ dataDir: dir, port, logger });
-    const config = loadConfig({ DATABASE_URL: server.url, PORT: '0', HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '0', LOG_LEVEL: 'silent', PG_CONNECT_TIMEOUT_MS: '500', CACHE_FEED_HEARTBEAT_MS: '300', CACHE_FEED_HEARTBEAT_TIMEOUT_MS: '600', CACHE_GRACE_SECONDS: String(GRACE_SECONDS), AUTH_OUTAGE_GRACE_SECONDS: '60' });
+    const config = loadConfig({ DATABASE_URL: server.url, PORT: '0', HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '0', LOG_LEVEL: 'silent', PG_CONNECT_TIMEOUT_MS: '500', CACHE_FEED_HEARTBEAT_MS: '300', CACHE_FEED_HEARTBEAT_TIMEOUT_MS: '600', CACHE_GRACE_SECONDS: String(GRACE_SECONDS), AUTH_OUTAGE_GRACE_SECONDS: '60', CACHE_LOOKUP_TIMEOUT_MS: '2000' });
     service = await startService(config, createLogger('silent'));
     const db = new pg.Client(server.url);
     await db.connect();
