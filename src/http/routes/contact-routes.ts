@@ -4,19 +4,14 @@ import type { ContactAssetsService } from '../../services/contact-assets-service
 import type { AppMiddleware, AppState } from '../context';
 import { parseOrThrow } from '../middleware/validate';
 import { notModified } from '../preconditions';
-import { idString } from './assets/schema';
+import { idString, pageLimit } from './assets/schema';
 import { protectedRouter } from './router';
 
 export const contactParams = z.object({ contactId: idString });
 
 export const contactAssetsQuery = z.strictObject({
   cursor: z.string().regex(/^[\w-]{1,48}$/, 'is not a cursor this API gave out').optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, { message: 'must be an integer from 1 to 100', abort: true })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 100, 'must be an integer from 1 to 100')
-    .optional(),
+  limit: pageLimit(100).optional(),
 });
 
 /** A contact's whole asset list, with the widget's auth and ETag rules. */

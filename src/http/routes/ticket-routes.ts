@@ -3,17 +3,13 @@ import { z } from 'zod';
 import type { TicketService } from '../../services/ticket-service';
 import type { AppMiddleware, AppState } from '../context';
 import { parseOrThrow } from '../middleware/validate';
+import { pageLimit } from './assets/schema';
 import { protectedRouter } from './router';
 
 const DEFAULT_LIMIT = 20;
 
 export const recentTicketsQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, { message: 'must be an integer from 1 to 100', abort: true })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 100, 'must be an integer from 1 to 100')
-    .optional(),
+  limit: pageLimit(100).optional(),
 });
 
 /** The recent-tickets list behind the demo pages; requires credentials. */

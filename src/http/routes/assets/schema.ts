@@ -54,16 +54,19 @@ export type UpdateAssetInput = z.infer<typeof updateAssetBody>;
 
 export const assetIdParams = z.object({ id: idString });
 
+/** A page size in a query string: digits only, 1 to `max`. */
+export const pageLimit = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,3}$/, { message: `must be an integer from 1 to ${max}`, abort: true })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, `must be an integer from 1 to ${max}`);
+
 export const listAssetsQuery = z.strictObject({
   contact_id: idString.optional(),
   client_id: idString.optional(),
   status: z.enum(ASSET_STATUSES).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, { message: 'must be an integer from 1 to 500', abort: true })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 500, 'must be an integer from 1 to 500')
-    .optional(),
+  limit: pageLimit(500).optional(),
   cursor: idString.optional(),
 });
 export type ListAssetsQuery = z.infer<typeof listAssetsQuery>;
