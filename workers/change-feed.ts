@@ -1,5 +1,5 @@
-import pg from 'pg';
-import { safeError, type Logger } from '../src/logger';
+import { ListenConnection } from '../src/db/listen-connection';
+import type { Logger } from '../src/logger';
 import { parseChangeMessage, type ChangeKind, type InvalidReason } from './change-message';
 
 export type { ChangeKind } from './change-message';
@@ -27,85 +27,55 @@ export interface ChangeFeedEvents {
   resync(): void;
 }
 
-const BACKOFF_MIN_MS = 200;
-const BACKOFF_MAX_MS = 10_000;
-
 /**
- * The LISTEN side of the change feed, on its own connection (never a pooled one). LISTEN is lossy: a dropped
- * connection loses whatever was sent meanwhile, and a connection can also die silently. So the feed sends
- * itself a heartbeat notification and treats one that does not come back in time as a loss; after any loss
- * it reconnects with backoff, re-LISTENs, and says so, so the cache can resync.
+ * The change feed: `awc_changes` notifications (from the triggers, or republished by the WAL relay) on a
+ * heartbeat-checked LISTEN connection (src/db/listen-connection.ts), validated before anything acts on them.
  */
 export class ChangeFeed {
-  private client: pg.Client | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private awaitingBeat: { nonce: string; timer: NodeJS.Timeout; sentAt: number } | undefined;
-  private backoff = BACKOFF_MIN_MS;
-  private stopped = false;
-  private beats = 0;
+  private readonly listen: ListenConnection;
   /** Reasons already logged: a flood of bad payloads is counted, not logged line by line. */
   private readonly invalidLogged = new Set<InvalidReason>();
-  reconnects = 0;
   /** Payloads refused by parseChangeMessage. */
   invalid = 0;
-  lastHeartbeatMs: number | null = null;
-  /** Set before start: in WAL mode the listener is named apart, so the relay can tell notify-mode instances. */
-  applicationName = LISTEN_APPLICATION_NAME;
 
   constructor(
     private readonly options: ChangeFeedOptions,
     private readonly events: ChangeFeedEvents,
-  ) {}
+  ) {
+    this.listen = new ListenConnection(
+      { ...options, channel: CHANGE_CHANNEL, applicationName: LISTEN_APPLICATION_NAME, name: 'feed' },
+      {
+        payload: (text) => this.onNotification(text),
+        listening: (again) => (again ? events.restored() : undefined),
+        lost: () => events.lost(),
+      },
+    );
+  }
+
+  /** Set before start: in WAL mode the listener is named apart, so the relay can tell notify-mode instances. */
+  set applicationName(name: string) {
+    this.listen.applicationName = name;
+  }
 
   get connected(): boolean {
-    return this.client !== undefined;
+    return this.listen.connected;
+  }
+
+  get reconnects(): number {
+    return this.listen.reconnects;
+  }
+
+  get lastHeartbeatMs(): number | null {
+    return this.listen.lastHeartbeatMs;
   }
 
   /** Connects and LISTENs, retrying with backoff until it succeeds (or the feed is stopped). */
-  async start(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.connect();
-        return;
-      } catch (err) {
-        this.options.logger.warn({ err: safeError(err), event: 'feed.connect_failed', retry_in_ms: this.backoff }, 'change feed connect failed');
-        await new Promise((r) => setTimeout(r, this.nextBackoff()));
-      }
-    }
+  start(): Promise<void> {
+    return this.listen.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.drop();
-  }
-
-  private nextBackoff(): number {
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
-    return delay;
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.options.databaseUrl,
-      application_name: this.applicationName,
-      keepAlive: true,
-    });
-    client.on('error', (err) => this.onLoss('error', err));
-    client.on('end', () => this.onLoss('end'));
-    client.on('notification', (message) => this.onNotification(message.payload));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
-    } catch (err) {
-      client.removeAllListeners();
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    this.client = client;
-    this.backoff = BACKOFF_MIN_MS;
-    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
-    this.options.logger.info({ event: 'feed.listening', reconnects: this.reconnects }, 'listening for changes');
+  stop(): Promise<void> {
+    return this.listen.stop();
   }
 
   /** Validates one payload; a refused one is counted and, the first time for its reason, logged. */
@@ -116,13 +86,7 @@ export class ChangeFeed {
     } else if (message.type === 'resync') {
       this.options.logger.warn({ event: 'feed.resync_requested' }, 'the WAL relay asked every instance to resync');
       this.events.resync();
-    } else if (message.type === 'heartbeat') {
-      if (this.awaitingBeat && message.nonce === this.awaitingBeat.nonce) {
-        this.lastHeartbeatMs = Math.round((performance.now() - this.awaitingBeat.sentAt) * 100) / 100;
-        clearTimeout(this.awaitingBeat.timer);
-        this.awaitingBeat = undefined;
-      }
-    } else {
+    } else if (message.type !== 'heartbeat') {
       this.invalid++;
       if (this.invalidLogged.has(message.reason)) return;
       this.invalidLogged.add(message.reason);
@@ -131,45 +95,5 @@ export class ChangeFeed {
         'change notification refused (logged once per reason; counted in feed_invalid)',
       );
     }
-  }
-
-  /** Sends a heartbeat through the database to ourselves; silence past the timeout counts as a loss. */
-  private beat(): void {
-    if (!this.client || this.awaitingBeat) return;
-    const nonce = `${process.pid}-${++this.beats}`;
-    const timer = setTimeout(() => this.onLoss('heartbeat timeout'), this.options.heartbeatTimeoutMs);
-    this.awaitingBeat = { nonce, timer, sentAt: performance.now() };
-    this.client
-      .query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ t: 'hb', n: nonce })])
-      .catch((err: Error) => this.onLoss('heartbeat failed', err));
-  }
-
-  private onLoss(reason: string, err?: Error): void {
-    if (!this.client || this.stopped) return;
-    this.options.logger.warn({ err: err && safeError(err), event: 'feed.lost', reason }, 'change feed connection lost');
-    void this.drop();
-    this.events.lost();
-    void (async () => {
-      await new Promise((r) => setTimeout(r, this.nextBackoff()));
-      await this.start();
-      if (this.stopped) return;
-      this.reconnects++;
-      this.events.restored();
-    })();
-  }
-
-  private async drop(): Promise<void> {
-    clearInterval(this.heartbeat);
-    if (this.awaitingBeat) clearTimeout(this.awaitingBeat.timer);
-    this.awaitingBeat = undefined;
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    client.removeAllListeners('notification');
-    client.removeAllListeners('end');
-    // Errors after we let go of a client are expected (it is half-closed); keep one listener so they are not fatal.
-    client.removeAllListeners('error');
-    client.on('error', () => undefined);
-    await client.end().catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
-import pg from 'pg';
-import { safeError, type Logger } from '../logger';
+import type pg from 'pg';
+import { ListenConnection } from '../db/listen-connection';
+import type { Logger } from '../logger';
 
 export const AUTH_CHANNEL = 'awc_auth_changes';
 export const AUTH_LISTEN_APPLICATION_NAME = 'awc-auth-listen';
@@ -25,139 +26,50 @@ export interface CredentialFeedEvents {
   lost(): void;
 }
 
-const BACKOFF_MIN_MS = 200;
-const BACKOFF_MAX_MS = 10_000;
-
 /**
- * The main thread's LISTEN on `awc_auth_changes` (migration 004), on its own connection. LISTEN is lossy and
- * a connection can die without a word, so, like the asset change feed, it sends itself a heartbeat and counts
- * one not back in time as a loss; after a loss it reconnects with backoff (200 ms doubling to 10 s).
- * Notifications carry user ids only; nothing secret travels or is logged.
+ * The main thread's LISTEN on `awc_auth_changes` (migration 004), on a heartbeat-checked connection of its own
+ * (src/db/listen-connection.ts, shared with the asset change feed). Notifications carry user ids only;
+ * nothing secret travels or is logged.
  */
 export class CredentialFeed {
-  private client: pg.Client | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private awaitingBeat: { nonce: string; timer: NodeJS.Timeout } | undefined;
-  private backoff = BACKOFF_MIN_MS;
-  private stopped = false;
-  private beats = 0;
-  reconnects = 0;
+  private readonly listen: ListenConnection;
 
-  constructor(
-    private readonly options: CredentialFeedOptions,
-    private readonly events: CredentialFeedEvents,
-  ) {}
+  constructor(options: CredentialFeedOptions, events: CredentialFeedEvents) {
+    this.listen = new ListenConnection(
+      { ...options, channel: AUTH_CHANNEL, applicationName: AUTH_LISTEN_APPLICATION_NAME, name: 'auth_feed' },
+      {
+        payload: (text) => deliver(text, events),
+        listening: () => events.listening(),
+        lost: () => events.lost(),
+      },
+    );
+  }
 
   get connected(): boolean {
-    return this.client !== undefined;
+    return this.listen.connected;
+  }
+
+  get reconnects(): number {
+    return this.listen.reconnects;
   }
 
   /** Connects and LISTENs, retrying with backoff until it succeeds or the feed is stopped. */
-  async start(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.connect();
-        return;
-      } catch (err) {
-        this.options.logger.warn({ err: safeError(err), event: 'auth_feed.connect_failed', retry_in_ms: this.backoff }, 'credential feed connect failed');
-        await new Promise((r) => setTimeout(r, this.nextBackoff()));
-      }
-    }
+  start(): Promise<void> {
+    return this.listen.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.drop();
+  stop(): Promise<void> {
+    return this.listen.stop();
   }
+}
 
-  private nextBackoff(): number {
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
-    return delay;
+function deliver(payload: string | undefined, events: CredentialFeedEvents): void {
+  let message: { t?: unknown; u?: unknown };
+  try {
+    message = JSON.parse(payload ?? '');
+  } catch {
+    return;
   }
-
-  private async connect(): Promise<void> {
-    const config = { connectionString: this.options.databaseUrl, application_name: AUTH_LISTEN_APPLICATION_NAME, keepAlive: true };
-    const client = this.options.createClient ? this.options.createClient(config) : new pg.Client(config);
-    client.on('error', (err) => this.onLoss('error', err));
-    client.on('end', () => this.onLoss('end'));
-    client.on('notification', (message) => this.onNotification(message.payload));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${AUTH_CHANNEL}`);
-    } catch (err) {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    if (this.stopped) {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.client = client;
-    this.backoff = BACKOFF_MIN_MS;
-    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
-    this.heartbeat.unref();
-    this.events.listening();
-    this.options.logger.info({ event: 'auth_feed.listening', reconnects: this.reconnects }, 'listening for credential changes');
-  }
-
-  private onNotification(payload: string | undefined): void {
-    let message: { t?: unknown; u?: unknown; n?: unknown };
-    try {
-      message = JSON.parse(payload ?? '');
-    } catch {
-      return;
-    }
-    if (message.t === 'hb') {
-      if (this.awaitingBeat && message.n === this.awaitingBeat.nonce) {
-        clearTimeout(this.awaitingBeat.timer);
-        this.awaitingBeat = undefined;
-      }
-      return;
-    }
-    if (message.t === 'all') this.events.allChanged();
-    else if (Number.isInteger(message.u)) this.events.userChanged(message.u as number);
-  }
-
-  private beat(): void {
-    if (!this.client || this.awaitingBeat) return;
-    const nonce = `${process.pid}-${++this.beats}`;
-    const timer = setTimeout(() => this.onLoss('heartbeat timeout'), this.options.heartbeatTimeoutMs);
-    this.awaitingBeat = { nonce, timer };
-    this.client
-      .query('SELECT pg_notify($1, $2)', [AUTH_CHANNEL, JSON.stringify({ t: 'hb', n: nonce })])
-      .catch((err: Error) => this.onLoss('heartbeat failed', err));
-  }
-
-  private onLoss(reason: string, err?: Error): void {
-    if (!this.client || this.stopped) return;
-    // First, before anything can await: from here on the cache must not answer from memory.
-    this.events.lost();
-    this.options.logger.warn({ err: err && safeError(err), event: 'auth_feed.lost', reason }, 'credential feed connection lost');
-    void this.drop();
-    void (async () => {
-      await new Promise((r) => setTimeout(r, this.nextBackoff()));
-      await this.start();
-      if (!this.stopped) this.reconnects++;
-    })();
-  }
-
-  private async drop(): Promise<void> {
-    clearInterval(this.heartbeat);
-    if (this.awaitingBeat) clearTimeout(this.awaitingBeat.timer);
-    this.awaitingBeat = undefined;
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    client.removeAllListeners('notification');
-    client.removeAllListeners('end');
-    client.removeAllListeners('error');
-    // Errors after we let go of a client are expected (it is half-closed); keep one listener so they are not fatal.
-    client.on('error', () => undefined);
-    await client.end().catch(() => undefined);
-  }
+  if (message.t === 'all') events.allChanged();
+  else if (Number.isInteger(message.u)) events.userChanged(message.u as number);
 }
