@@ -252,7 +252,11 @@ describe('the change feed under faults: no change is dropped', () => {
       }
     })();
     const UPDATES = 150;
-    for (let i = 1; i <= UPDATES; i++) await t.db.pool.query(`UPDATE assets SET hostname = 'SEQ-' || $2 WHERE id = $1`, [asset, i]);
+    // Paced a little, so the poller sees versions along the way (the ordering check would otherwise be vacuous).
+    for (let i = 1; i <= UPDATES; i++) {
+      await t.db.pool.query(`UPDATE assets SET hostname = 'SEQ-' || $2 WHERE id = $1`, [asset, i]);
+      await sleep(5);
+    }
     killing = false;
     await killer;
     await expectCacheEqualsSql([ticket]);
