@@ -32,6 +32,8 @@ const event = (answer: Pick<WidgetAnswer, 'body' | 'etag'>) => `id: ${answer.eta
 export class WidgetStreams {
   private readonly watched = new Map<number, Watched>();
   private open = 0;
+  /** Shutting down: new streams get the current body and are ended, so their clients go to a sibling. */
+  private closed = false;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -54,6 +56,10 @@ export class WidgetStreams {
 
   /** Adds a stream for `ticketId`; sends the current body unless the client already has it (Last-Event-ID). */
   add(ticketId: number, current: WidgetAnswer, lastEventId: string, stream: Writable): void {
+    if (this.closed) {
+      stream.end(`retry: 1000\n\n${lastEventId === current.etag ? '' : event(current)}`);
+      return;
+    }
     let watched = this.watched.get(ticketId);
     if (!watched) {
       watched = { contactId: current.contactId, etag: current.etag, streams: new Set(), busy: false, again: false };
@@ -75,6 +81,7 @@ export class WidgetStreams {
 
   /** Ends every stream (shutdown): their clients reconnect, to a sibling instance behind a balancer. */
   closeAll(): void {
+    this.closed = true;
     clearInterval(this.heartbeat);
     this.each((stream) => stream.end());
     this.watched.clear();

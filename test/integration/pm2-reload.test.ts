@@ -83,4 +83,54 @@ describe('under PM2: start, reload under traffic, stop', () => {
     const after = JSON.parse((await pm2('jlist')).stdout) as Array<{ pid: number }>;
     expect(after.map((p) => p.pid).filter((pid) => list.some((old) => old.pid === pid))).toEqual([]);
   });
+
+  it('drops no live stream silently: each ends at the reload and reconnects to a sibling, which sends the next change', async () => {
+    const clients = Array.from({ length: 6 }, () => liveClient(`${url}/api/assets/widget/${ticket}/events`, token));
+    await expect.poll(() => clients.every((c) => c.events.length === 1), { timeout: 10_000 }).toBe(true);
+    await pm2('reload', 'asset-widget-cache');
+    await expect.poll(() => clients.every((c) => c.connects >= 2 && c.connected), { timeout: 20_000 }).toBe(true);
+    await db.pool.query(`UPDATE contacts SET name = 'Pat Doe-Live' WHERE name = 'Pat Doe'`);
+    await expect.poll(() => clients.every((c) => c.events.at(-1)?.includes('Pat Doe-Live')), { timeout: 5_000 }).toBe(true);
+    expect(clients.flatMap((c) => c.refused)).toEqual([]);
+    for (const c of clients) c.close();
+    await db.pool.query(`UPDATE contacts SET name = 'Pat Doe' WHERE name = 'Pat Doe-Live'`);
+  }, 60_000);
 });
+
+/** An EventSource as a browser runs it: reconnects when the stream ends, sending the last event id it saw. */
+function liveClient(target: string, token: string) {
+  const state = { events: [] as string[], connects: 0, connected: false, refused: [] as number[], lastId: '', closed: false };
+  const connect = async () => {
+    while (!state.closed) {
+      try {
+        const res = await fetch(target, { headers: { authorization: `Bearer ${token}`, ...(state.lastId ? { 'last-event-id': state.lastId } : {}) } });
+        if (res.status !== 200) state.refused.push(res.status);
+        else {
+          state.connects++;
+          state.connected = true;
+          const decoder = new TextDecoder();
+          let buffer = '';
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+            buffer += decoder.decode(chunk, { stream: true });
+            for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const id = /^id: (.*)$/m.exec(block)?.[1];
+              const data = /^data: (.*)$/m.exec(block)?.[1];
+              if (id !== undefined && data !== undefined) {
+                state.lastId = id;
+                state.events.push(data);
+              }
+            }
+          }
+        }
+      } catch {
+        // The stream broke (its instance stopped): reconnect, as EventSource does.
+      }
+      state.connected = false;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  void connect();
+  return Object.assign(state, { close: () => (state.closed = true) });
+}
