@@ -9,6 +9,7 @@
  */
 import { jsonStringRoom, writeJsonString } from './json-bytes';
 import { ascending, sortedPermutation } from './radix-sort';
+import { indexOfSorted } from './sorted-search';
 
 /** ticketContacts value for an id that is not a ticket. 0 means "a ticket without a contact". */
 export const NO_TICKET = -1;
@@ -35,24 +36,10 @@ export interface PackedDirectory {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Index of `key` in the ascending `keys`, or -1. */
-function search(keys: Int32Array, key: number): number {
-  let low = 0;
-  let high = keys.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const at = keys[mid]!;
-    if (at === key) return mid;
-    if (at < key) low = mid + 1;
-    else high = mid - 1;
-  }
-  return -1;
-}
-
 /** The ticket's contact in a packed directory (0 = none), or NO_TICKET. */
 export function packedContactOf(d: PackedDirectory, ticketId: number): number {
   if (d.ticketIds.length === 0) return d.ticketContacts[ticketId] ?? NO_TICKET;
-  const at = search(d.ticketIds, ticketId);
+  const at = indexOfSorted(d.ticketIds, ticketId);
   return at < 0 ? NO_TICKET : d.ticketContacts[at]!;
 }
 
@@ -176,7 +163,7 @@ export class Directory {
     const changed = this.names.get(contactId);
     if (changed) return changed.value;
     const { nameKeys, nameOffsets, names } = this.base;
-    const at = search(nameKeys, contactId);
+    const at = indexOfSorted(nameKeys, contactId);
     return at < 0 ? undefined : decoder.decode(names.subarray(nameOffsets[at]!, nameOffsets[at + 1]!));
   }
 

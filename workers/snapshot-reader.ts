@@ -4,23 +4,14 @@
  */
 import type { AssetEntry } from './asset-index';
 import type { PackedSnapshot } from './snapshot';
+import { indexOfSorted } from './sorted-search';
 
 // One decoder for every read: creating one per call would dominate the cost of decoding a 150-byte fragment.
 const decoder = new TextDecoder();
 
 /** Index into `contactKeys` of `contactId`, or -1 when the snapshot has no asset for that contact. */
 export function contactSlot(s: PackedSnapshot, contactId: number): number {
-  const keys = s.contactKeys;
-  let low = 0;
-  let high = keys.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const key = keys[mid]!;
-    if (key === contactId) return mid;
-    if (key < contactId) low = mid + 1;
-    else high = mid - 1;
-  }
-  return -1;
+  return indexOfSorted(s.contactKeys, contactId);
 }
 
 /** Entry index of asset `id`, or -1 when the snapshot does not hold it. */

@@ -1,14 +1,8 @@
+import type { WidgetAsset } from '../../src/cache/protocol';
 import type { Queryable } from '../../src/db/pool';
 
 export interface WidgetBody {
-  assets: Array<{
-    id: number;
-    hostname: string;
-    warranty_expiration_date: string | null;
-    status: string;
-    screenconnect_session_id: string | null;
-    pdq_device_id: string | null;
-  }>;
+  assets: WidgetAsset[];
   contact_name: string | null;
   total_assets: number;
 }
