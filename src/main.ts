@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config';
-import { DEMO_ADMIN_EMAIL, mintDemoAdminToken, type DemoStart } from './db/demo-data';
+import { DEMO_ADMIN_EMAIL, mintDemoAdminToken, type DemoStart } from './boot/demo-data';
 import { embeddedRefusal } from './db/resolve-database';
 import { loadEnvFile } from './env-file';
 import { createLogger, type Logger } from './logger';

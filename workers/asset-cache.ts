@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import pg from 'pg';
 import Piscina from 'piscina';
-import type { CacheState, CacheWorkerOptions, CacheWrite, WarmResult, WorkerStats } from '../src/cache/protocol';
+import type { AssetWrite, CacheState, CacheWorkerOptions, WarmResult, WorkerStats } from '../src/cache/protocol';
 import { safeError, type Logger } from '../src/logger';
 import { isAfter, type ContactPage, type PageCursor } from '../src/cache/contact-page';
 import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart, type TaggedBody } from '../src/cache/widget-body';
@@ -176,7 +176,7 @@ export class AssetCache {
     this.logger.warn({ event: 'cache.slow_lookup', duration_ms: Math.round(ms * 1000) / 1000, batch: count }, 'slow cache lookup');
   }
 
-  applyWrites(writes: CacheWrite[]): void {
+  applyWrites(writes: AssetWrite[]): void {
     for (const write of writes) this.index.apply(toAssetChange(write));
   }
 

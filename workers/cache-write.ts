@@ -1,4 +1,4 @@
-import type { CacheWrite } from '../src/cache/protocol';
+import type { AssetWrite } from '../src/cache/protocol';
 import { encodeAssetFragment, type AssetChange } from './asset-index';
 
 /**
@@ -14,7 +14,7 @@ export function isoToMicros(iso: string): number {
 }
 
 /** Turns a committed write into the index change it implies: only active assets are cached. */
-export function toAssetChange(write: CacheWrite): AssetChange {
+export function toAssetChange(write: AssetWrite): AssetChange {
   if (write.kind === 'delete') return { kind: 'remove', id: write.id, version: Infinity };
   const version = Number(write.version);
   if (write.status !== 'active') return { kind: 'remove', id: write.id, version };

@@ -1,4 +1,4 @@
-import type { Principal } from './principal';
+import type { Principal } from '../domain/principal';
 
 interface Entry {
   principal: Principal;

@@ -10,10 +10,10 @@ import type { ContactPage, PageCursor } from './contact-page';
 import {
   LOOKUP_CONTACT,
   LOOKUP_TICKET,
+  type AssetWrite,
   type CacheControlApi,
   type CacheState,
   type CacheWorkerOptions,
-  type CacheWrite,
   type WarmResult,
   type WorkerEvent,
   type WorkerStats,
@@ -167,7 +167,7 @@ export class CacheClient extends EventEmitter {
     return page;
   }
 
-  applyWrites(writes: CacheWrite[]): Promise<void> {
+  applyWrites(writes: AssetWrite[]): Promise<void> {
     return this.call((api) => api.applyWrites(writes), this.options.callTimeoutMs);
   }
 

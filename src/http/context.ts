@@ -1,6 +1,6 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { Logger } from '../logger';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../domain/principal';
 
 /** What middleware leaves on `ctx.state` for the handlers after it. */
 export interface AppState {

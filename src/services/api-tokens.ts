@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../domain/principal';
 import { hashSecret, newSecret } from '../auth/secrets';
 import type { Queryable } from '../db/pool';
 import { usersRepository } from '../db/repositories/users';

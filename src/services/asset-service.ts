@@ -1,17 +1,14 @@
 import type pg from 'pg';
+import type { AssetWrite } from '../cache/protocol';
 import { assetsRepository, type AssetRow, type AssetValues, type Versions } from '../db/repositories/assets';
 import { withTransaction, type Queryable } from '../db/pool';
 import { AppError, validationError, type FieldError } from '../errors';
-import type { CreateAssetInput, ListAssetsQuery, UpdateAssetInput } from '../http/routes/assets/schema';
-
-/** What happened to an asset, for whoever keeps a cache of assets true (the cache client, later the change feed). */
-export type AssetWrite =
-  | { kind: 'saved'; asset: AssetRow }
-  | { kind: 'deleted'; id: number; contactId: number | null; version: string };
+import type { CreateAssetInput, ListAssetsQuery, UpdateAssetInput } from '../domain/asset-input';
+import { toAssetWrite } from './asset-write';
 
 export interface AssetServiceOptions {
   pool: pg.Pool;
-  /** Called after a write commits and before the response goes out (read-your-writes). */
+  /** Called with each committed write before the response goes out (read-your-writes): the cache applies it. */
   onWrite?: (write: AssetWrite) => Promise<void>;
 }
 
@@ -53,10 +50,10 @@ export class AssetService {
   }
 
   /**
-   * Runs a write and reports it. Single-statement writes run on the pool as they are (one round trip);
-   * those that read before they write get a transaction.
+   * Runs a write and reports it (`report` names what was written). Single-statement writes run on the pool
+   * as they are (one round trip); those that read before they write get a transaction.
    */
-  private async write<T extends AssetWrite>(work: (db: Queryable) => Promise<T>, transaction = true): Promise<T> {
+  private async write<T>(work: (db: Queryable) => Promise<T>, report: (result: T) => AssetWrite, transaction = true): Promise<T> {
     let result: T;
     try {
       result = transaction ? await withTransaction(this.options.pool, work) : await work(this.options.pool);
@@ -64,16 +61,15 @@ export class AssetService {
       const violation = ownershipViolation(err);
       throw violation ? validationError([violation]) : err;
     }
-    await this.options.onWrite?.(result);
+    await this.options.onWrite?.(report(result));
     return result;
   }
 
   async create(input: CreateAssetInput): Promise<AssetRow> {
-    const write = await this.write(async (db) => {
+    return this.write(async (db) => {
       await this.checkOwnership(db, input.client_id, input.contact_id ?? null);
-      return { kind: 'saved' as const, asset: await assetsRepository.insert(db, input as AssetValues) };
-    });
-    return write.asset;
+      return assetsRepository.insert(db, input as AssetValues);
+    }, toAssetWrite);
   }
 
   async get(id: number): Promise<AssetRow> {
@@ -99,39 +95,27 @@ export class AssetService {
   async update(id: number, input: UpdateAssetInput, versions: Versions = null): Promise<AssetRow> {
     if (input.client_id === undefined && input.contact_id === undefined) {
       // Ownership is not changing: one UPDATE … RETURNING, with no row read first.
-      const write = await this.write(async (db) => {
-        const asset = await assetsRepository.update(db, id, input as AssetValues, versions);
-        if (!asset) return missingOrStale(db, id);
-        return { kind: 'saved' as const, asset };
-      }, false);
-      return write.asset;
+      return this.write(async (db) => (await assetsRepository.update(db, id, input as AssetValues, versions)) ?? missingOrStale(db, id), toAssetWrite, false);
     }
-    const write = await this.write(async (db) => {
+    return this.write(async (db) => {
       const current = await assetsRepository.findById(db, id, true);
       if (!current) throw new AppError('ASSET_NOT_FOUND');
       if (versions && !versions.includes(current.version)) throw stale(current.version);
       const contactId = input.contact_id === undefined ? current.contact_id : input.contact_id;
       await this.checkOwnership(db, input.client_id ?? current.client_id, contactId);
-      const asset = await assetsRepository.update(db, id, input as AssetValues, null);
-      return { kind: 'saved' as const, asset: asset! };
-    });
-    return write.asset;
+      return (await assetsRepository.update(db, id, input as AssetValues, null))!;
+    }, toAssetWrite);
   }
 
   async retire(id: number, versions: Versions = null): Promise<AssetRow> {
-    const write = await this.write(async (db) => {
-      const asset = await assetsRepository.retire(db, id, versions);
-      if (!asset) return missingOrStale(db, id);
-      return { kind: 'saved' as const, asset };
-    }, false);
-    return write.asset;
+    return this.write(async (db) => (await assetsRepository.retire(db, id, versions)) ?? missingOrStale(db, id), toAssetWrite, false);
   }
 
   async deletePermanently(id: number, versions: Versions = null): Promise<void> {
-    await this.write(async (db) => {
-      const row = await assetsRepository.delete(db, id, versions);
-      if (!row) return missingOrStale(db, id);
-      return { kind: 'deleted' as const, id: row.id, contactId: row.contact_id, version: row.version };
-    }, false);
+    await this.write(
+      async (db) => (await assetsRepository.delete(db, id, versions)) ?? missingOrStale(db, id),
+      (row) => ({ kind: 'delete', id: row.id }),
+      false,
+    );
   }
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { CredentialCache } from '../auth/credential-cache';
 import { OutageCredentials } from '../auth/outage-credentials';
 import type { CredentialFeedEvents } from '../auth/credential-feed';
-import type { Principal, Role } from '../auth/principal';
+import type { Principal, Role } from '../domain/principal';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from '../auth/secrets';
 import { usersRepository } from '../db/repositories/users';
 import { isDatabaseUnavailable } from '../db/unavailable';

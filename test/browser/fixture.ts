@@ -1,4 +1,4 @@
-import { ensureDemoData } from '../../src/db/demo-data';
+import { ensureDemoData } from '../../src/boot/demo-data';
 import { makeClient, makeContact } from '../helpers/factories';
 import type { TestDatabase } from '../helpers/test-database';
 

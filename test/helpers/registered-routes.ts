@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import type { Role } from '../../src/auth/principal';
+import type { Role } from '../../src/domain/principal';
 import type { AppState } from '../../src/http/context';
 import type { RoutePolicy } from '../../src/http/middleware/authenticate';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toCacheWrite } from '../../src/cache/cache-writes';
+import { toAssetWrite } from '../../src/services/asset-write';
 import { assetsRepository } from '../../src/db/repositories/assets';
 import { createLogger } from '../../src/logger';
 import { AssetIndex } from '../../workers/asset-index';
@@ -64,7 +64,7 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
   it('skips a notification for a version the writer already applied, in the same drain that reads a new row', async () => {
     const own = await insertAsset('OWN-WRITE');
     // The instance that made the write applies it before answering; its own notification then follows.
-    index.apply(toAssetChange(toCacheWrite({ kind: 'saved', asset: own })));
+    index.apply(toAssetChange(toAssetWrite(own)));
     const foreign = await insertAsset('OTHER-WRITER');
     pool.assetReads = [];
     applier.add('asset', own.id, Number(own.version));
@@ -79,7 +79,7 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
     const foreign = await insertAsset('OTHER-LATE');
     pool.assetReads = [];
     applier.add('asset', own.id, Number(own.version));
-    index.apply(toAssetChange(toCacheWrite({ kind: 'saved', asset: own })));
+    index.apply(toAssetChange(toAssetWrite(own)));
     applier.add('asset', foreign.id, Number(foreign.version));
     await eventually(async () => expect(hostnames()).toContain('OTHER-LATE'));
     expect(pool.assetReads).toEqual([[foreign.id]]);
@@ -87,7 +87,7 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
 
   it('re-reads a row notified with a newer version than the one held', async () => {
     const asset = await insertAsset('BEFORE');
-    index.apply(toAssetChange(toCacheWrite({ kind: 'saved', asset })));
+    index.apply(toAssetChange(toAssetWrite(asset)));
     const { rows } = await db.pool.query<{ version: string }>(`UPDATE assets SET hostname = 'AFTER' WHERE id = $1 RETURNING version`, [asset.id]);
     pool.assetReads = [];
     applier.add('asset', asset.id, Number(rows[0]!.version));
@@ -98,7 +98,7 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
 
   it('always re-reads a delete (it carries the version the cache already holds) and drops the row', async () => {
     const asset = await insertAsset('DELETED-IN-SQL');
-    index.apply(toAssetChange(toCacheWrite({ kind: 'saved', asset })));
+    index.apply(toAssetChange(toAssetWrite(asset)));
     await db.pool.query('DELETE FROM assets WHERE id = $1', [asset.id]);
     pool.assetReads = [];
     applier.add('asset', asset.id);

@@ -1,5 +1,5 @@
 import type { Queryable } from '../pool';
-import type { Principal, Role } from '../../auth/principal';
+import type { Principal, Role } from '../../domain/principal';
 
 interface PrincipalRow {
   user_id: number;

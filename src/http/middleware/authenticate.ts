@@ -1,4 +1,4 @@
-import type { Role } from '../../auth/principal';
+import type { Role } from '../../domain/principal';
 import { AppError } from '../../errors';
 import type { AuthService } from '../../services/auth-service';
 import type { AppContext, AppMiddleware } from '../context';

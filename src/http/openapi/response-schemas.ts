@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../../errors';
-import { ASSET_STATUSES } from '../routes/assets/schema';
+import { ASSET_STATUSES } from '../../domain/asset-input';
 
 /**
  * What the API answers, as zod schemas: only the OpenAPI document uses them (requests are validated with the

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { ASSET_STATUSES, type CreateAssetInput, type ListAssetsQuery, type UpdateAssetInput } from '../../../domain/asset-input';
 
-export const MAX_INT32 = 2_147_483_647;
-export const ASSET_STATUSES = ['active', 'in_repair', 'inactive', 'retired'] as const;
+const MAX_INT32 = 2_147_483_647;
 
 /** A path or query id: digits only (no "1e3", "0x10" or " 7"), positive, and within PostgreSQL INTEGER. */
 export const idString = z
@@ -44,13 +44,11 @@ const assetFields = {
   status: z.enum(ASSET_STATUSES).optional(),
 };
 
-export const createAssetBody = z.strictObject(assetFields);
-export type CreateAssetInput = z.infer<typeof createAssetBody>;
+export const createAssetBody = z.strictObject(assetFields) satisfies z.ZodType<CreateAssetInput>;
 
 export const updateAssetBody = z
   .strictObject({ ...assetFields, client_id: id.optional(), in_service_date: isoDate.optional(), hostname: assetFields.hostname.optional() })
-  .refine((body) => Object.keys(body).length > 0, 'must change at least one field');
-export type UpdateAssetInput = z.infer<typeof updateAssetBody>;
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one field') satisfies z.ZodType<UpdateAssetInput>;
 
 export const assetIdParams = z.object({ id: idString });
 
@@ -68,5 +66,4 @@ export const listAssetsQuery = z.strictObject({
   status: z.enum(ASSET_STATUSES).optional(),
   limit: pageLimit(500).optional(),
   cursor: idString.optional(),
-});
-export type ListAssetsQuery = z.infer<typeof listAssetsQuery>;
+}) satisfies z.ZodType<ListAssetsQuery>;

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import type { Role } from '../auth/principal';
+import type { Role } from '../domain/principal';
 import { hashPassword, verifyPassword } from '../auth/secrets';
+import { demoStateRepository } from '../db/repositories/demo-state';
+import { usersRepository } from '../db/repositories/users';
+import { seedDatabase } from '../db/seed';
 import { issueToken } from '../services/api-tokens';
-import { usersRepository } from './repositories/users';
-import { seedDatabase } from './seed';
 
 export const DEMO_ADMIN_EMAIL = 'admin@example.com';
 export const DEMO_TECHNICIAN_EMAIL = 'tech@example.com';
@@ -49,15 +50,12 @@ function randomPassword(): string {
 export async function ensureDemoData(pool: pg.Pool): Promise<DemoStart> {
   const client = await pool.connect();
   try {
-    const { rows } = await client.query<{ no_clients: boolean; no_users: boolean }>(
-      'SELECT NOT EXISTS (SELECT 1 FROM clients) AS no_clients, NOT EXISTS (SELECT 1 FROM users) AS no_users',
-    );
-    const seeded = rows[0]!.no_clients;
+    const { noClients: seeded, noUsers } = await demoStateRepository.emptiness(client);
     if (seeded) await seedDatabase(client, DEMO_SIZE);
     const users: DemoUser[] = [];
     const publishedPasswordUsers: string[] = [];
     let adminToken: string | undefined;
-    const createMissing = seeded || rows[0]!.no_users;
+    const createMissing = seeded || noUsers;
     for (const { email, role } of DEMO_USERS) {
       const existing = await usersRepository.findForLogin(client, email);
       if (existing) {
