@@ -29,7 +29,7 @@ function parseByteSize(text: string): number {
 }
 
 /** Accepted NODE_ENV values; an embedded database is refused under `staging` and `production`. */
-export const NODE_ENVS = ['development', 'test', 'staging', 'production'] as const;
+const NODE_ENVS = ['development', 'test', 'staging', 'production'] as const;
 
 const schema = z.object({
   // Read for one thing only: where the embedded PostgreSQL may run (development and test; see resolve-database.ts).

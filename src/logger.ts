@@ -47,7 +47,7 @@ export function safeError(err: unknown): { type: string; message: string; code?:
 }
 
 /** `safeError` plus the stack: what a logged error may show. */
-export function serializeError(err: unknown): ReturnType<typeof safeError> & { stack?: string } {
+function serializeError(err: unknown): ReturnType<typeof safeError> & { stack?: string } {
   const stack = (err as { stack?: unknown })?.stack;
   return { ...safeError(err), ...(typeof stack === 'string' ? { stack } : {}) };
 }

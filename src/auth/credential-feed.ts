@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { ListenConnection } from '../db/listen-connection';
 import type { Logger } from '../logger';
 
-export const AUTH_CHANNEL = 'awc_auth_changes';
+const AUTH_CHANNEL = 'awc_auth_changes';
 export const AUTH_LISTEN_APPLICATION_NAME = 'awc-auth-listen';
 
 export interface CredentialFeedOptions {

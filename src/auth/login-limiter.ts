@@ -22,7 +22,7 @@ export interface Reservation {
 export type ReserveResult = Reservation | { ok: false; retryAfterSeconds: number; scope: 'pair' | 'address' };
 
 /** First slow-down step once an account is past its limit; it doubles with every further attempt, up to the cap. */
-export const SLOWDOWN_BASE_MS = 250;
+const SLOWDOWN_BASE_MS = 250;
 export const SLOWDOWN_MAX_MS = 2_000;
 const CLEANUP_INTERVAL_MS = 60_000;
 

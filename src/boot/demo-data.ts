@@ -8,7 +8,7 @@ import { seedDatabase } from '../db/seed';
 import { issueToken } from '../services/api-tokens';
 
 export const DEMO_ADMIN_EMAIL = 'admin@example.com';
-export const DEMO_TECHNICIAN_EMAIL = 'tech@example.com';
+const DEMO_TECHNICIAN_EMAIL = 'tech@example.com';
 const DEMO_USERS: ReadonlyArray<{ email: string; role: Role }> = [
   { email: DEMO_ADMIN_EMAIL, role: 'admin' },
   { email: DEMO_TECHNICIAN_EMAIL, role: 'technician' },

@@ -18,7 +18,7 @@ export interface ContactPage {
 }
 
 /** Opaque to clients: base64url of `<µs>.<id>`. */
-export function encodeCursor(cursor: PageCursor): string {
+function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(`${cursor.us}.${cursor.id}`).toString('base64url');
 }
 

@@ -29,13 +29,13 @@ const LIST_USERS = `
   FROM users u
   ORDER BY u.id`;
 
-export async function listUsers(client: pg.ClientBase): Promise<UserRow[]> {
+async function listUsers(client: pg.ClientBase): Promise<UserRow[]> {
   const { rows } = await client.query<Omit<UserRow, 'last_token_at' | 'created_at'> & { last_token_at: Date | null; created_at: Date }>(LIST_USERS);
   return rows.map((r) => ({ ...r, last_token_at: r.last_token_at?.toISOString() ?? null, created_at: r.created_at.toISOString() }));
 }
 
 /** Fixed-width columns, header first; dates to the minute (UTC). */
-export function formatUserTable(users: UserRow[]): string {
+function formatUserTable(users: UserRow[]): string {
   if (users.length === 0) return 'No users. Create one with: npm run user:create -- --email E --role admin|technician\n';
   const minute = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')}Z` : '-');
   const table = [

@@ -17,7 +17,7 @@ export interface EmbeddedOptions {
 }
 
 /** Logical decoding for the WAL feed, with a bound on the WAL an abandoned slot may keep (see README). */
-export const LOGICAL_DECODING_FLAGS = ['-c', 'wal_level=logical', '-c', 'max_replication_slots=64', '-c', 'max_wal_senders=64', '-c', 'max_slot_wal_keep_size=1GB'];
+const LOGICAL_DECODING_FLAGS = ['-c', 'wal_level=logical', '-c', 'max_replication_slots=64', '-c', 'max_wal_senders=64', '-c', 'max_slot_wal_keep_size=1GB'];
 
 const SIGNALS_TAKEN_BY_LIBRARY = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message', 'exit'] as const;
 

@@ -4,7 +4,7 @@
  */
 
 export const ASSET_STATUSES = ['active', 'in_repair', 'inactive', 'retired'] as const;
-export type AssetStatus = (typeof ASSET_STATUSES)[number];
+type AssetStatus = (typeof ASSET_STATUSES)[number];
 
 /** A new asset. Dates are YYYY-MM-DD text; null clears an optional field. */
 export interface CreateAssetInput {

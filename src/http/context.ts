@@ -15,9 +15,3 @@ export interface AppState {
 
 export type AppContext = ParameterizedContext<AppState>;
 export type AppMiddleware = Middleware<AppState>;
-
-/** The principal put there by `authenticate`; routes behind it can rely on it. */
-export function principalOf(ctx: AppContext): Principal {
-  if (!ctx.state.principal) throw new Error('route is missing the authenticate middleware');
-  return ctx.state.principal;
-}

@@ -21,7 +21,7 @@ export interface AssetRow {
 }
 
 /** The columns a write may set; the database fills in the rest. */
-export const WRITABLE_COLUMNS = [
+const WRITABLE_COLUMNS = [
   'hostname',
   'client_id',
   'contact_id',

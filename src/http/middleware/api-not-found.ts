@@ -15,7 +15,7 @@ function decodeOnce(text: string): string {
  * `/x/../api`. Such a path that matched no route still gets authenticated before its 404, so an
  * unauthenticated caller learns nothing about which routes exist and a spelling never reaches an open door.
  */
-export function looksLikeApi(rawPath: string): boolean {
+function looksLikeApi(rawPath: string): boolean {
   const normalised = path.posix.normalize(decodeOnce(rawPath).replaceAll('\\', '/')).toLowerCase();
   return normalised === '/api' || normalised.startsWith('/api/');
 }

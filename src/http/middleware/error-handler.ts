@@ -7,7 +7,7 @@ import { versionTag } from '../preconditions';
 const PROBLEM_JSON = 'application/problem+json';
 
 /** Maps anything thrown below into the documented `{ error, code }` body with the right status. */
-export function toAppError(err: unknown): AppError {
+function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as { status?: unknown };
   if (e.status === 405 || e.status === 501) return new AppError('METHOD_NOT_ALLOWED');

@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import { validationError, type FieldError } from '../../errors';
 
 /** Enough to fix a request; a body with 60,000 unknown keys must not get an answer five times its size. */
-export const MAX_FIELD_ERRORS = 20;
+const MAX_FIELD_ERRORS = 20;
 
 /** Turns zod issues into named field errors (at most MAX_FIELD_ERRORS); unknown keys are reported one field each. */
-export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
+function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
   const all = error.issues.flatMap((issue) => {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {

@@ -15,7 +15,7 @@ import { protectedRouter } from './router';
 
 export const widgetParams = z.object({ ticketId: idString });
 
-export const MAX_BULK_TICKETS = 100;
+const MAX_BULK_TICKETS = 100;
 
 /** `ticket_ids=1,2,3`: 1–100 ticket ids; every bad one is named in the 400. */
 export const bulkWidgetQuery = z.strictObject({
