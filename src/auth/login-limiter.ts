@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type pg from 'pg';
+import { loginAttemptsRepository, type RefusedScope } from '../db/repositories/login-attempts';
 import { safeError, type Logger } from '../logger';
 
 export interface LoginLimits {
@@ -19,7 +20,7 @@ export interface Reservation {
   delayMs: number;
 }
 
-export type ReserveResult = Reservation | { ok: false; retryAfterSeconds: number; scope: 'pair' | 'address' };
+export type ReserveResult = Reservation | { ok: false; retryAfterSeconds: number; scope: RefusedScope };
 
 /** First slow-down step once an account is past its limit; it doubles with every further attempt, up to the cap. */
 const SLOWDOWN_BASE_MS = 250;
@@ -88,13 +89,11 @@ export class LoginLimiter {
   async reserve(email: string, ip: string): Promise<ReserveResult> {
     const account = email.toLowerCase();
     const address = addressKey(ip);
-    const { rows } = await this.pool.query<{ refused: 'pair' | 'address' | null; retry_after_seconds: number; account_attempts: number | null }>(
-      'SELECT refused, retry_after_seconds, account_attempts FROM awc_login_reserve($1, $2, $3, $4, $5)',
-      [account, address, this.limits.perAccount, this.limits.perAddress, Math.ceil(this.limits.windowMs / 1000)],
-    );
-    const row = rows[0]!;
-    if (row.refused) return { ok: false, scope: row.refused, retryAfterSeconds: row.retry_after_seconds };
-    return { ok: true, account, address, delayMs: slowdownMs(row.account_attempts ?? 0, this.limits.perAccount) };
+    const { perAccount, perAddress } = this.limits;
+    const windowSeconds = Math.ceil(this.limits.windowMs / 1000);
+    const row = await loginAttemptsRepository.reserve(this.pool, account, address, { perAccount, perAddress, windowSeconds });
+    if (row.refused) return { ok: false, scope: row.refused, retryAfterSeconds: row.retryAfterSeconds };
+    return { ok: true, account, address, delayMs: slowdownMs(row.accountAttempts ?? 0, perAccount) };
   }
 
   /**
@@ -103,21 +102,12 @@ export class LoginLimiter {
    * a user signing in does not reset a slow-down that someone else earned.
    */
   async succeeded(reservation: Reservation): Promise<void> {
-    await this.pool.query(
-      `WITH cleared AS (DELETE FROM login_attempts WHERE scope = 'pair' AND key = $1)
-       UPDATE login_attempts SET attempts = greatest(attempts - 1, 0)
-       WHERE expires_at > now() AND ((scope = 'address' AND key = $2) OR (scope = 'account' AND key = $3))`,
-      [`${reservation.address} ${reservation.account}`, reservation.address, reservation.account],
-    );
+    await loginAttemptsRepository.forgivePair(this.pool, reservation.account, reservation.address);
   }
 
   /** The attempt ended without a verdict on the password (a server error): it does not count. */
   async release(reservation: Reservation): Promise<void> {
-    await this.pool.query(
-      `UPDATE login_attempts SET attempts = greatest(attempts - 1, 0)
-       WHERE expires_at > now() AND ((scope = 'pair' AND key = $1) OR (scope = 'address' AND key = $2) OR (scope = 'account' AND key = $3))`,
-      [`${reservation.address} ${reservation.account}`, reservation.address, reservation.account],
-    );
+    await loginAttemptsRepository.giveBack(this.pool, reservation.account, reservation.address);
   }
 
   /** Deletes expired windows now and then every minute, on every instance (a DELETE of nothing is cheap). */
@@ -136,8 +126,7 @@ export class LoginLimiter {
     this.cleanup = undefined;
   }
 
-  async deleteExpired(): Promise<number> {
-    const result = await this.pool.query('DELETE FROM login_attempts WHERE expires_at <= now()');
-    return result.rowCount ?? 0;
+  deleteExpired(): Promise<number> {
+    return loginAttemptsRepository.deleteExpired(this.pool);
   }
 }

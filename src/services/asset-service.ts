@@ -95,7 +95,8 @@ export class AssetService {
   async update(id: number, input: UpdateAssetInput, versions: Versions = null): Promise<AssetRow> {
     if (input.client_id === undefined && input.contact_id === undefined) {
       // Ownership is not changing: one UPDATE … RETURNING, with no row read first.
-      return this.write(async (db) => (await assetsRepository.update(db, id, input as AssetValues, versions)) ?? missingOrStale(db, id), toAssetWrite, false);
+      const updateOnly = async (db: Queryable) => (await assetsRepository.update(db, id, input as AssetValues, versions)) ?? missingOrStale(db, id);
+      return this.write(updateOnly, toAssetWrite, false);
     }
     return this.write(async (db) => {
       const current = await assetsRepository.findById(db, id, true);
