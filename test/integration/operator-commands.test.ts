@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserRow } from '../../src/cli/user-list';
+import type { UserSummary } from '../../src/db/repositories/users';
 import { projectPath } from '../../src/paths';
 import { startTestService, type TestService } from '../helpers/test-service';
 
@@ -30,7 +30,7 @@ describe('operator commands: user:list, token:create, and the stats summary', ()
       return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
     }
   };
-  const users = async () => JSON.parse((await cli('user-list.js', ['--json'])).stdout) as UserRow[];
+  const users = async () => JSON.parse((await cli('user-list.js', ['--json'])).stdout) as UserSummary[];
 
   it('user:list shows every user, its role and what it holds, and never a secret', async () => {
     const listed = await users();

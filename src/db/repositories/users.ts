@@ -9,6 +9,18 @@ interface PrincipalRow {
 
 const toPrincipal = (row: PrincipalRow): Principal => ({ userId: row.user_id, email: row.email, role: row.role });
 
+/** A user as `user:list` shows it: what it holds, never a secret. Timestamps are ISO-8601 UTC. */
+export interface UserSummary {
+  id: number;
+  email: string;
+  role: string;
+  password: boolean;
+  active_tokens: number;
+  active_sessions: number;
+  last_token_at: string | null;
+  created_at: string;
+}
+
 /** Users, their API tokens and browser sessions: the only SQL that touches them. */
 export const usersRepository = {
   async upsertUser(db: Queryable, email: string, role: Role, passwordHash: string | null): Promise<Principal> {
@@ -103,5 +115,19 @@ export const usersRepository = {
     );
     const row = rows[0];
     return row && { user: toPrincipal(row), tokens: row.tokens, sessions: row.sessions };
+  },
+
+  /** Every user, by id, with its password (set or not), tokens and sessions in force, and its last token's time. */
+  async listSummaries(db: Queryable): Promise<UserSummary[]> {
+    const { rows } = await db.query<Omit<UserSummary, 'last_token_at' | 'created_at'> & { last_token_at: Date | null; created_at: Date }>(
+      `SELECT u.id, u.email, u.role, u.password_hash IS NOT NULL AS password,
+         (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL)::int AS active_tokens,
+         (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > now())::int AS active_sessions,
+         (SELECT max(t.created_at) FROM api_tokens t WHERE t.user_id = u.id) AS last_token_at,
+         u.created_at
+       FROM users u
+       ORDER BY u.id`,
+    );
+    return rows.map((r) => ({ ...r, last_token_at: r.last_token_at?.toISOString() ?? null, created_at: r.created_at.toISOString() }));
   },
 };
