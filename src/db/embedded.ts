@@ -94,12 +94,20 @@ async function prepareDataDir(dataDir: string, log: Logger): Promise<void> {
 
 /**
  * The superuser password of the cluster under `dataDir`, and whether the cluster must be created (`fresh`).
- * A cluster without its password file cannot be reached, so it is removed and a new password drawn.
+ * A cluster without its password file cannot be reached; it is refused, never removed (it holds data).
  */
 async function clusterPassword(dataDir: string, clusterDir: string): Promise<{ password: string; fresh: boolean }> {
   const password = (await readIfExists(path.join(dataDir, 'pg-password')))?.trim();
   const fresh = (await readIfExists(path.join(clusterDir, 'PG_VERSION'))) === undefined;
   if (!fresh && password) return { password, fresh };
+  // A cluster whose password file is gone still holds data: refuse rather than wipe it.
+  if (!fresh) {
+    throw new Error(
+      `the embedded PostgreSQL cluster in ${clusterDir} has no password file (${path.join(dataDir, 'pg-password')}): ` +
+        'restore the file, or delete the cluster folder to start over with a new one',
+    );
+  }
+  // A half-initialised folder from an interrupted first start: initdb needs it empty.
   await fs.rm(clusterDir, { recursive: true, force: true });
   return { password: crypto.randomBytes(18).toString('base64url'), fresh };
 }
