@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sseParser } from '../../load-tests/lib/sse-parser';
 import { projectPath } from '../../src/paths';
 import { createUserWithToken } from '../../src/services/auth-service';
 import { makeClient, makeContact, makeTicket } from '../helpers/factories';
@@ -109,20 +110,11 @@ function liveClient(target: string, token: string) {
           state.connects++;
           state.connected = true;
           const decoder = new TextDecoder();
-          let buffer = '';
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-            buffer += decoder.decode(chunk, { stream: true });
-            for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-              const block = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const id = /^id: (.*)$/m.exec(block)?.[1];
-              const data = /^data: (.*)$/m.exec(block)?.[1];
-              if (id !== undefined && data !== undefined) {
-                state.lastId = id;
-                state.events.push(data);
-              }
-            }
-          }
+          const parse = sseParser(({ id, data }) => {
+            state.lastId = id;
+            state.events.push(data);
+          });
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parse(decoder.decode(chunk, { stream: true }));
         }
       } catch {
         // The stream broke (its instance stopped): reconnect, as EventSource does.

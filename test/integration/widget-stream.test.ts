@@ -1,19 +1,14 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sseParser, type SseEvent } from '../../load-tests/lib/sse-parser';
 import { makeClient, makeContact, makeTicket } from '../helpers/factories';
 import { startTestService, type TestService } from '../helpers/test-service';
 
-interface Received {
-  id: string;
-  data: string;
-}
-
 /** An EventSource-like reader on a raw request: collects `id`/`data` events, resolves waiters as they arrive. */
 function subscribe(base: string, path: string, token: string, lastEventId?: string) {
-  const events: Received[] = [];
+  const events: SseEvent[] = [];
   let status = 0;
   let ended = false;
-  let buffer = '';
   const { hostname, port } = new URL(base);
   const req = http.get({ hostname, port, path, headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } });
   const ready = new Promise<number>((resolve) => {
@@ -21,17 +16,7 @@ function subscribe(base: string, path: string, token: string, lastEventId?: stri
       status = res.statusCode!;
       resolve(status);
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (id !== undefined && data !== undefined) events.push({ id, data });
-        }
-      });
+      res.on('data', sseParser((event) => events.push(event)));
       res.on('end', () => (ended = true));
     });
   });
