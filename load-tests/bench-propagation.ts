@@ -217,7 +217,7 @@ async function main() {
             commit: sql.commit,
             tag: stamp,
             tickets: rotation,
-            rate: flags['stream-rate'] ?? 1_000,
+            rate: flags['stream-rate'] ?? 300,
             durationSec: flags['stream-duration'] ?? 10,
           }).finally(() => sql.end())
         : null;
