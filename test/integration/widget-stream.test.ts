@@ -104,4 +104,20 @@ describe('live widget streams on shutdown', () => {
     await t.stop();
     await expect.poll(() => s.ended(), { timeout: 2_000 }).toBe(true);
   });
+
+  it('end a stream opened during the shutdown grace at once, after its current body, so its client moves on', async () => {
+    const t = await startTestService({ SHUTDOWN_GRACE_MS: '3000' });
+    const client = (await makeClient(t.db.pool)).id;
+    const ticket = (await makeTicket(t.db.pool, client, null)).id;
+    await expect.poll(async () => (await t.call(`/api/assets/widget/${ticket}`, { token: t.techToken })).status).toBe(200);
+    const stopping = t.stop();
+    const started = Date.now();
+    const s = subscribe(t.url, `/api/assets/widget/${ticket}/events`, t.techToken);
+    expect(await s.ready).toBe(200);
+    // Well inside the grace: not held open until the listener closes and the process cuts it.
+    await expect.poll(() => s.ended(), { timeout: 1_500, interval: 10 }).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(s.events).toHaveLength(1);
+    await stopping;
+  });
 });
