@@ -39,6 +39,8 @@ export function openSubscriber(base: string, path: string, headers: Record<strin
       }
       res.setEncoding('utf8');
       res.on('data', parse);
+      // After the first event this rejects nothing; before it, the stream ended without one.
+      res.on('end', () => reject(new Error(`GET ${path} ended before its first event`)));
     });
     req.on('error', reject);
 
