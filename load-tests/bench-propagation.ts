@@ -8,10 +8,14 @@ import { createLogger } from '../src/logger';
 import { projectPath } from '../src/paths';
 import { parseFlags } from './lib/args';
 import { datasetFor, ensureBenchDatabase, ticketIds } from './lib/bench-database';
+import { commitViaApi, commitViaSql, liveLatency } from './lib/live-latency';
+import { openStreamsCost } from './lib/open-streams';
+import { percentiles, round2 as round } from './lib/percentiles';
 import { prng } from './lib/prng';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process';
 
-const USAGE = 'usage: npm run bench:propagation -- [--assets N] [--updates N]';
+const USAGE =
+  'usage: npm run bench:propagation -- [--assets N] [--updates N] [--live-updates N] [--streams N] [--stream-rate R] [--stream-duration S]';
 const POLL_MS = 2;
 // A change not seen by then is counted as lost rather than stalling the run.
 const GIVE_UP_MS = 5_000;
@@ -26,7 +30,6 @@ interface Target {
   ticket: number;
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -89,22 +92,19 @@ async function propagation(a: string, b: string, token: string, targets: Target[
       await sleep(POLL_MS);
     }
   }
-  const sorted = delays.sort((x, y) => x - y);
-  const putSorted = puts.sort((x, y) => x - y);
-  const pick = (values: number[], p: number) =>
-    values.length === 0 ? null : round(values[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!);
-  const at = (p: number) => pick(sorted, p);
+  const put = percentiles(puts);
+  const { p50_ms, p99_ms, max_ms } = percentiles(delays);
   return {
-    put_p50_ms: pick(putSorted, 50),
-    put_p99_ms: pick(putSorted, 99),
+    put_p50_ms: put.p50_ms,
+    put_p99_ms: put.p99_ms,
     updates,
-    seen: sorted.length,
+    seen: delays.length,
     lost,
     give_up_ms: GIVE_UP_MS,
     poll_interval_ms: POLL_MS,
-    p50_ms: at(50),
-    p99_ms: at(99),
-    max_ms: at(100),
+    p50_ms,
+    p99_ms,
+    max_ms,
   };
 }
 
@@ -145,14 +145,37 @@ async function throughput(b: string, token: string, tickets: number[]) {
 }
 
 /**
+ * Live widget latency (issue 18), every subscriber on B (the default configuration): a write through B's own
+ * API, one through A's (the other instance), and one by plain SQL (no instance is told).
+ */
+async function live(a: string, b: string, databaseUrl: string, token: string, targets: Target[], updates: number, tag: string) {
+  const run = (name: string, commit: Parameters<typeof liveLatency>[0]['commit']) =>
+    liveLatency({ subscribeAt: b, token, targets, updates, tag: `${tag}-${name}`, commit });
+  const sameInstance = await run('b', commitViaApi(b, token));
+  const acrossInstances = await run('a', commitViaApi(a, token));
+  const sql = await commitViaSql(databaseUrl);
+  try {
+    const plainSql = await run('sql', sql.commit);
+    return { same_instance_put_on_b: sameInstance, across_instances_put_on_a: acrossInstances, plain_sql: plainSql };
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
  * The change-feed benchmark (issue 4): two service processes on one database; how long a write through A
  * takes to show in B's widget (and A's PUT latency), then widget throughput on B (tickets cached) and on A
- * (CACHE_TICKETS=false: one SQL query per request), one after the other in the same run.
+ * (CACHE_TICKETS=false: one SQL query per request), one after the other in the same run; then live widget
+ * streams on B: change → event latency, and with `--streams N` the cost of N open streams.
  */
 async function main() {
-  const flags = parseFlags({ assets: 'int', updates: 'int' }, USAGE);
+  const flags = parseFlags(
+    { assets: 'int', updates: 'int', 'live-updates': 'int', streams: 'int', 'stream-rate': 'int', 'stream-duration': 'int' },
+    USAGE,
+  );
   const assets = flags.assets ?? 100_000;
   const updates = flags.updates ?? 1_000;
+  const liveUpdates = flags['live-updates'] ?? 300;
   const config = loadConfig();
   const server = await resolveDatabase(config, createLogger('warn'));
   const resultsDir = projectPath('load-tests', 'results');
@@ -181,6 +204,23 @@ async function main() {
       process.stderr.write(`propagation: ${JSON.stringify(propagated)}\n`);
       const widget = await throughput(b.url, db.token, rotation);
       const withoutTicketCache = await throughput(a.url, db.token, rotation);
+      const liveStreams = liveUpdates > 0 ? await live(a.url, b.url, db.url, db.token, targets, liveUpdates, stamp) : null;
+      process.stderr.write(`live: ${JSON.stringify(liveStreams)}\n`);
+      const sql = flags.streams ? await commitViaSql(db.url) : null;
+      const openStreams = sql
+        ? await openStreamsCost({
+            url: b.url,
+            token: db.token,
+            pid: b.child.pid,
+            streams: flags.streams!,
+            target: targets[0]!,
+            commit: sql.commit,
+            tag: stamp,
+            tickets: rotation,
+            rate: flags['stream-rate'] ?? 300,
+            durationSec: flags['stream-duration'] ?? 10,
+          }).finally(() => sql.end())
+        : null;
       report = {
         when: new Date().toISOString(),
         command: `npm run bench:propagation -- ${process.argv.slice(2).join(' ')}`,
@@ -190,6 +230,8 @@ async function main() {
         widget_throughput_on_b: widget,
         widget_throughput_on_a_without_ticket_cache: withoutTicketCache,
         ticket_cache_speedup: round(widget.req_per_s / withoutTicketCache.req_per_s),
+        live_widget_on_b: liveStreams,
+        open_streams_on_b: openStreams,
       };
     } finally {
       await Promise.all(running.map((svc) => svc.stop()));

@@ -7,11 +7,10 @@ import { projectPath } from '../src/paths';
 import { parseFlags } from './lib/args';
 import { datasetFor, ensureBenchDatabase, ticketIds } from './lib/bench-database';
 import { pacedLoad } from './lib/paced-load';
+import { rssBytes } from './lib/rss';
 import { startServiceProcess } from './lib/service-process';
 
 const USAGE = 'usage: npm run soak -- [--minutes 10] [--rate 300] [--assets 100000] [--refresh-every 60]';
-
-const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
 /**
  * The soak (issue 8; not in CI): minutes of widget reads at a fixed rate with a write every 20th request,

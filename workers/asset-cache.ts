@@ -4,7 +4,7 @@ import Piscina from 'piscina';
 import type { AssetWrite, CacheState, CacheWorkerOptions, WarmResult, WorkerStats } from '../src/cache/protocol';
 import { safeError, type Logger } from '../src/logger';
 import { isAfter, type ContactPage, type PageCursor } from '../src/cache/contact-page';
-import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart, type TaggedBody } from '../src/cache/widget-body';
+import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart, type TicketBody } from '../src/cache/widget-body';
 import { AssetIndex } from './asset-index';
 import type { BuildTaskInput } from './build-snapshot.task';
 import { readSnapshot, type SnapshotRead } from './snapshot-read';
@@ -24,7 +24,7 @@ const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** Builds every instance may start at the same moment (a feed loss, a shared TTL): spread by CACHE_BUILD_JITTER_MS. */
 const JITTERED = new Set(['resync', 'ttl']);
-const NO_CONTACT: TaggedBody = [NO_CONTACT_BODY, NO_CONTACT_TAG];
+const NO_CONTACT: TicketBody = [NO_CONTACT_BODY, NO_CONTACT_TAG, 0];
 
 const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.byteLength, 0);
 
@@ -120,7 +120,7 @@ export class AssetCache {
    * The whole widget body for a ticket, or null when the front must ask SQL (not ready, ticket not known).
    * `allowStale` (grace, decided by the caller): answer from the current snapshot even though it is not ready.
    */
-  lookupTicket(ticketId: number, allowStale = false): TaggedBody | null {
+  lookupTicket(ticketId: number, allowStale = false): TicketBody | null {
     if (!this.servable(allowStale)) return null;
     const contactId = this.directory.contactOfTicket(ticketId);
     if (contactId === undefined) return null;
@@ -132,7 +132,7 @@ export class AssetCache {
     const name = this.directory.nameJson(contactId);
     if (name === undefined) return null;
     const part = this.countedSlice(contactId);
-    return [widgetBody(part, name), widgetTag(contactId, part, name)];
+    return [widgetBody(part, name), widgetTag(contactId, part, name), contactId];
   }
 
   /** The widget's assets part for a contact the front already knows, or null when not ready. */

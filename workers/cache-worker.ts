@@ -32,6 +32,7 @@ port.on('message', (message: LookupBatch) => {
   const requestIds = new Int32Array(count);
   const answers = new Array<string | null>(count);
   const tags = new Array<string | null>(count);
+  const contacts = new Int32Array(count);
   const started = performance.now();
   let staleOk = false;
   for (let i = 0; i < count; i++) {
@@ -42,6 +43,7 @@ port.on('message', (message: LookupBatch) => {
       const part = cache.lookupContact(id);
       answers[i] = part?.assetsJson ?? null;
       tags[i] = part?.tag ?? null;
+      contacts[i] = part ? id : 0;
       continue;
     }
     // LOOKUP_TICKET_STALE_OK: the front saw SQL fail.
@@ -49,10 +51,11 @@ port.on('message', (message: LookupBatch) => {
     const tagged = cache.lookupTicket(id, kind !== LOOKUP_TICKET && grace.allows());
     answers[i] = tagged?.[0] ?? null;
     tags[i] = tagged?.[1] ?? null;
+    contacts[i] = tagged?.[2] ?? 0;
   }
   cache.noteLookupTime(performance.now() - started, count);
   const staleSeconds = staleOk ? grace.staleSeconds() : null;
-  port.postMessage({ type: 'lookup', requestIds, answers, tags, ...(staleSeconds === null ? {} : { staleSeconds }) } satisfies LookupReply);
+  port.postMessage({ type: 'lookup', requestIds, answers, tags, contacts, ...(staleSeconds === null ? {} : { staleSeconds }) } satisfies LookupReply);
 });
 
 const api: CacheControlApi = {

@@ -1,19 +1,6 @@
 import http from 'node:http';
-
-export interface PacedResult {
-  offered_rps: number;
-  sent: number;
-  completed: number;
-  achieved_rps: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  bad_bodies: number;
-}
+import type { LoadResult } from './load-result';
+import { percentiles } from './percentiles';
 
 export interface PacedOptions {
   url: string;
@@ -27,17 +14,13 @@ export interface PacedOptions {
   maxSockets?: number;
 }
 
-const percentile = (sorted: Float64Array, p: number) =>
-  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const round = (n: number) => Math.round(n * 100) / 100;
-
 /**
  * An open-loop load generator: request i is due at start + i / rate whatever happened to earlier ones, and
  * its latency is counted from that due time. autocannon's rate option instead lets each connection fire
  * its whole per-second quota back to back, so its fixed-rate latencies measure its own bursts; and a
  * closed loop that waits for answers hides a stall (coordinated omission). This is the fixed-rate meter.
  */
-export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
+export async function pacedLoad(options: PacedOptions): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
   const base = new URL(options.url);
   const total = Math.round(options.rate * options.durationSec);
@@ -86,14 +69,15 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   await Promise.all(inFlight);
   agent.destroy();
   const elapsed = (performance.now() - start) / 1000;
-  const sorted = latencies.slice(0, result.completed).sort();
   return {
-    offered_rps: options.rate,
-    ...result,
-    achieved_rps: round(result.completed / elapsed),
-    p50_ms: round(percentile(sorted, 50)),
-    p90_ms: round(percentile(sorted, 90)),
-    p99_ms: round(percentile(sorted, 99)),
-    max_ms: round(percentile(sorted, 100)),
+    load: `${options.rate} req/s`,
+    requests: result.completed,
+    rps: Math.round(result.completed / elapsed),
+    ...percentiles(latencies.subarray(0, result.completed)),
+    non2xx: result.non2xx,
+    // A timed-out request is destroyed with an error, which counted it in `errors` as well.
+    errors: result.errors - result.timeouts,
+    timeouts: result.timeouts,
+    bad_bodies: result.bad_bodies,
   };
 }

@@ -1,6 +1,7 @@
-import { closedLoop } from './closed-loop';
-import { roundMeter } from './round-meter';
-import { isWidgetBody, round2, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from './common';
+import { closedLoop } from '../lib/closed-loop';
+import { roundMeter } from '../lib/round-meter';
+import { isWidgetBody, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from '../lib/common';
+import { round2 } from '../lib/percentiles';
 import { SATURATION_CONNECTIONS } from './saturation';
 
 export const BULK_BATCH = 50;

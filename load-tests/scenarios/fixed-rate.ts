@@ -1,28 +1,14 @@
-import { pacedLoad, type PacedResult } from '../lib/paced-load';
-import { roundMeter } from './round-meter';
-import { isNoopBody, isWidgetBody, round2, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from './common';
+import type { LoadResult } from '../lib/load-result';
+import { pacedLoad } from '../lib/paced-load';
+import { roundMeter } from '../lib/round-meter';
+import { isNoopBody, isWidgetBody, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from '../lib/common';
+import { round2 } from '../lib/percentiles';
 
 export const FIXED_RATE = 2000;
 
 /** A paced (open-loop) result as a table row. */
-export function pacedRow(scenario: string, target: string, r: PacedResult, widget: boolean): Measurement {
-  return {
-    scenario,
-    target,
-    load: `${r.offered_rps} req/s`,
-    requests: r.completed,
-    rps: Math.round(r.achieved_rps),
-    p50_ms: r.p50_ms,
-    p90_ms: r.p90_ms,
-    p99_ms: r.p99_ms,
-    max_ms: r.max_ms,
-    non2xx: r.non2xx,
-    // paced-load counts a timeout in `errors` as well (the request is destroyed with an error).
-    errors: r.errors - r.timeouts,
-    timeouts: r.timeouts,
-    bad_bodies: r.bad_bodies,
-    widget,
-  };
+export function pacedRow(scenario: string, target: string, r: LoadResult, widget: boolean): Measurement {
+  return { scenario, target, ...r, widget };
 }
 
 /**

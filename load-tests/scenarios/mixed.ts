@@ -1,8 +1,8 @@
 import { pacedLoad } from '../lib/paced-load';
-import { roundMeter } from './round-meter';
-import { compareWithSql, isWidgetBody, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from './common';
+import { roundMeter } from '../lib/round-meter';
+import { compareWithSql, isWidgetBody, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from '../lib/common';
 import { pacedRow } from './fixed-rate';
-import { Writer } from './writer';
+import { Writer } from '../lib/writer';
 
 export const MIXED_RATE = 1000;
 export const WRITE_SHARE = 0.05;

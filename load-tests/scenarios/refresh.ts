@@ -1,6 +1,6 @@
 import { pacedLoad } from '../lib/paced-load';
-import { roundMeter } from './round-meter';
-import { isWidgetBody, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from './common';
+import { roundMeter } from '../lib/round-meter';
+import { isWidgetBody, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from '../lib/common';
 import { pacedRow } from './fixed-rate';
 
 export const REFRESH_RATE = 300;

@@ -1,6 +1,7 @@
-import { closedLoop } from './closed-loop';
-import { roundMeter } from './round-meter';
-import { isNoopBody, isWidgetBody, round2, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from './common';
+import { closedLoop } from '../lib/closed-loop';
+import { roundMeter } from '../lib/round-meter';
+import { isNoopBody, isWidgetBody, ticketPath, type LoadContext, type Measurement, type ScenarioResult } from '../lib/common';
+import { round2 } from '../lib/percentiles';
 
 export const SATURATION_CONNECTIONS = 50;
 

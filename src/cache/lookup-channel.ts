@@ -5,6 +5,8 @@ import { LOOKUP_TICKET_STALE_OK, type LOOKUP_CONTACT, type LOOKUP_TICKET, type L
 export interface TaggedAnswer {
   text: string;
   tag: string;
+  /** The ticket's contact (or the contact asked for); null: the ticket has none. */
+  contactId: number | null;
 }
 
 interface Pending {
@@ -93,7 +95,7 @@ export class LookupChannel {
       this.timer?.(pending.kind, (performance.now() - pending.startedAt) / 1000);
       const text = reply.answers[i];
       const tag = reply.tags[i];
-      pending.resolve(text != null && tag != null ? { text, tag } : null, staleSeconds);
+      pending.resolve(text != null && tag != null ? { text, tag, contactId: reply.contacts[i] || null } : null, staleSeconds);
     }
     return true;
   }

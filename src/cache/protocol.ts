@@ -178,6 +178,8 @@ export interface LookupReply {
   requestIds: Int32Array;
   answers: Array<string | null>;
   tags: Array<string | null>;
+  /** The contact each answer is for: a ticket's contact, so the front need not look it up or parse it from the ETag; 0 for none. */
+  contacts: Int32Array;
   /**
    * Set when the batch held LOOKUP_TICKET_STALE_OK lookups and the cache was not `ready`: seconds since it was
    * last known fresh. Its answers to those lookups (when not null) may be out of date.

@@ -19,8 +19,8 @@ export interface AssetsPart {
   tag: string;
 }
 
-/** A whole widget body and its ETag. */
-export type TaggedBody = readonly [body: string, etag: string];
+/** A whole widget body, its ETag and the ticket's contact (0: the ticket has none). */
+export type TicketBody = readonly [body: string, etag: string, contactId: number];
 
 /** The assets part from what a contact lookup carries (its JSON and its tag, which begins with the total). */
 export function assetsPart(assetsJson: string, tag: string): AssetsPart {
@@ -42,12 +42,6 @@ export function widgetBody(part: AssetsPart, contactNameJson: string): string {
 /** The strong ETag of `widgetBody(part, contactNameJson)` for a ticket of `contactId`. */
 export function widgetTag(contactId: number, part: AssetsPart, contactNameJson: string): string {
   return `"w${contactId}.${part.tag}.${nameDigest(contactNameJson)}"`;
-}
-
-/** The contact a widget ETag names (`"w<contact>.…"`), null for a ticket without one. */
-export function contactOfTag(etag: string): number | null {
-  const contactId = Number(/^"w(\d+)/.exec(etag)?.[1] ?? 0);
-  return contactId > 0 ? contactId : null;
 }
 
 /** FNV-1a over UTF-16 code units in two 32-bit lanes (different offsets and primes): 64 bits, base36. */

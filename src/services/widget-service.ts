@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CacheClient } from '../cache/cache-client';
-import { contactOfTag, NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag } from '../cache/widget-body';
+import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag } from '../cache/widget-body';
 import { widgetRepository } from '../db/repositories/widget';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../errors';
@@ -80,14 +80,14 @@ export class WidgetService {
 
   private async fromCacheOrSql(ticketId: number): Promise<WidgetAnswer> {
     const cached = this.options.cacheTickets ? await this.options.cache.lookupTicket(ticketId) : null;
-    if (cached !== null) return { body: cached.text, etag: cached.tag, contactId: contactOfTag(cached.tag), source: 'hit' };
+    if (cached !== null) return { body: cached.text, etag: cached.tag, contactId: cached.contactId, source: 'hit' };
     try {
       return await this.answer(ticketId, true);
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;
       const { answer, staleSeconds } = await this.options.cache.lookupTicketStaleOk(ticketId);
       if (answer === null) throw err;
-      const tagged = { body: answer.text, etag: answer.tag, contactId: contactOfTag(answer.tag) };
+      const tagged = { body: answer.text, etag: answer.tag, contactId: answer.contactId };
       return staleSeconds === null ? { ...tagged, source: 'hit' } : { ...tagged, source: 'stale', staleSeconds };
     }
   }

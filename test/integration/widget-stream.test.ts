@@ -1,19 +1,14 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sseParser, type SseEvent } from '../../load-tests/lib/sse-parser';
 import { makeClient, makeContact, makeTicket } from '../helpers/factories';
 import { startTestService, type TestService } from '../helpers/test-service';
 
-interface Received {
-  id: string;
-  data: string;
-}
-
 /** An EventSource-like reader on a raw request: collects `id`/`data` events, resolves waiters as they arrive. */
 function subscribe(base: string, path: string, token: string, lastEventId?: string) {
-  const events: Received[] = [];
+  const events: SseEvent[] = [];
   let status = 0;
   let ended = false;
-  let buffer = '';
   const { hostname, port } = new URL(base);
   const req = http.get({ hostname, port, path, headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } });
   const ready = new Promise<number>((resolve) => {
@@ -21,17 +16,7 @@ function subscribe(base: string, path: string, token: string, lastEventId?: stri
       status = res.statusCode!;
       resolve(status);
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (id !== undefined && data !== undefined) events.push({ id, data });
-        }
-      });
+      res.on('data', sseParser((event) => events.push(event)));
       res.on('end', () => (ended = true));
     });
   });
@@ -118,5 +103,21 @@ describe('live widget streams on shutdown', () => {
     await expect.poll(() => s.events.length).toBe(1);
     await t.stop();
     await expect.poll(() => s.ended(), { timeout: 2_000 }).toBe(true);
+  });
+
+  it('end a stream opened during the shutdown grace at once, after its current body, so its client moves on', async () => {
+    const t = await startTestService({ SHUTDOWN_GRACE_MS: '3000' });
+    const client = (await makeClient(t.db.pool)).id;
+    const ticket = (await makeTicket(t.db.pool, client, null)).id;
+    await expect.poll(async () => (await t.call(`/api/assets/widget/${ticket}`, { token: t.techToken })).status).toBe(200);
+    const stopping = t.stop();
+    const started = Date.now();
+    const s = subscribe(t.url, `/api/assets/widget/${ticket}/events`, t.techToken);
+    expect(await s.ready).toBe(200);
+    // Well inside the grace: not held open until the listener closes and the process cuts it.
+    await expect.poll(() => s.ended(), { timeout: 1_500, interval: 10 }).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(s.events).toHaveLength(1);
+    await stopping;
   });
 });

@@ -24,8 +24,12 @@ describe('LookupChannel', () => {
     expect(ids.filter((_, i) => i % 3 === 1)).toEqual([LOOKUP_CONTACT, LOOKUP_CONTACT, LOOKUP_CONTACT]);
     expect(ids.filter((_, i) => i % 3 === 2)).toEqual([11, 22, 33]);
     const requestIds = ids.filter((_, i) => i % 3 === 0);
-    channel.receive({ type: 'lookup', requestIds: Int32Array.from(requestIds.reverse()), answers: ['c', 'b', 'a'], tags: ['3.', '2.', '1.'] });
-    expect(await Promise.all(answers)).toEqual([{ text: 'a', tag: '1.' }, { text: 'b', tag: '2.' }, { text: 'c', tag: '3.' }]);
+    channel.receive({ type: 'lookup', requestIds: Int32Array.from(requestIds.reverse()), answers: ['c', 'b', 'a'], tags: ['3.', '2.', '1.'], contacts: Int32Array.of(33, 0, 11) });
+    expect(await Promise.all(answers)).toEqual([
+      { text: 'a', tag: '1.', contactId: 11 },
+      { text: 'b', tag: '2.', contactId: null },
+      { text: 'c', tag: '3.', contactId: 33 },
+    ]);
     expect(channel.inFlight).toBe(0);
   });
 

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
-import { percentiles, type Measurement } from './common';
+import type { Measurement } from './common';
+import { percentiles } from './percentiles';
 
 export interface ClosedLoopOptions {
   scenario: string;

@@ -1,22 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { LoadResult } from './load-result';
 import type { RoundConditions } from './round-meter';
 
-/** One measured round against one route, closed loop (autocannon) or open loop (fixed offered rate). */
-export interface Measurement {
+/** One measured round against one route, as a row of the load report. */
+export interface Measurement extends LoadResult {
   scenario: string;
   target: string;
-  /** `50 conn` for a closed loop, `2000 req/s` for an open loop. */
-  load: string;
-  requests: number;
-  rps: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  bad_bodies: number;
   /** Widget rows are held to the widget p99 limit; peers and writes are not. */
   widget: boolean;
   /** Who used the CPU during the measured round, and the generator's longest stall (null: no /proc). */
@@ -66,14 +55,6 @@ export const isNoopBody = (body: string): boolean => body === '{"ok":true}';
 
 /** Request i's ticket: a stride that is prime to any dataset size we use, so every ticket is asked for. */
 export const ticketPath = (prefix: string, tickets: number[]) => (i: number) => `${prefix}${tickets[(i * 7919) % tickets.length]}`;
-
-export const round2 = (n: number) => Math.round(n * 100) / 100;
-
-export function percentiles(latencies: Float64Array | number[]): { p50_ms: number; p90_ms: number; p99_ms: number; max_ms: number } {
-  const sorted = Float64Array.from(latencies).sort();
-  const at = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!);
-  return { p50_ms: round2(at(50)), p90_ms: round2(at(90)), p99_ms: round2(at(99)), max_ms: round2(at(100)) };
-}
 
 /**
  * Asks the widget and its SQL-only peer for the same tickets and compares the parsed answers: the cache must

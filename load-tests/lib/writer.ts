@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { HOSTNAME_PREFIX, percentiles, type LoadContext, type Measurement, type WriteTarget } from './common';
+import { percentiles } from './percentiles';
+import { HOSTNAME_PREFIX, type LoadContext, type Measurement, type WriteTarget } from './common';
 
 type Op = 'create' | 'update' | 'retire';
 
