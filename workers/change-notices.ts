@@ -1,10 +1,4 @@
-/** What changed in the cache since the last notice: the front recomputes only the widgets these touch. */
-export interface ChangeNotice {
-  contacts: number[];
-  tickets: number[];
-  /** A new snapshot was swapped in: anything may have changed. */
-  all: boolean;
-}
+import type { ChangeNotice } from '../src/cache/protocol';
 
 /**
  * Collects the contacts and tickets whose widget inputs the cache changed, and reports them once per

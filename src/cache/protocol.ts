@@ -7,7 +7,6 @@
  */
 
 import type { ContactPage, PageCursor } from './contact-page';
-import type { ChangeNotice } from '../../workers/change-notices';
 
 /** One asset as the widget shows it: the contract's six fields, in this key order. */
 export interface WidgetAsset {
@@ -185,6 +184,14 @@ export interface LookupReply {
    * last known fresh. Its answers to those lookups (when not null) may be out of date.
    */
   staleSeconds?: number;
+}
+
+/** What changed in the cache since the last notice: the front recomputes only the widgets these touch. */
+export interface ChangeNotice {
+  contacts: number[];
+  tickets: number[];
+  /** A new snapshot was swapped in: anything may have changed. */
+  all: boolean;
 }
 
 /** Events the worker reports without being asked. */

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { CacheClient } from '../cache/cache-client';
 import type { Logger } from '../logger';
-import type { ChangeNotice } from '../../workers/change-notices';
+import type { ChangeNotice } from '../cache/protocol';
 import type { WidgetAnswer, WidgetService } from './widget-service';
 
 interface Watched {
