@@ -2,7 +2,7 @@
  * Read-side lookups on a PackedSnapshot, straight on its typed arrays: binary searches, and decoding only
  * the entries a caller asks for.
  */
-import type { AssetEntry } from './asset-index';
+import type { AssetEntry } from './asset-entry';
 import type { PackedSnapshot } from './snapshot';
 import { indexOfSorted } from './sorted-search';
 
@@ -28,19 +28,6 @@ export function entryIndexOfId(s: PackedSnapshot, id: number): number {
     else high = mid - 1;
   }
   return -1;
-}
-
-/** First position in `byClient` whose entry's clientId is >= `clientId`. */
-export function clientLowerBound(s: PackedSnapshot, clientId: number): number {
-  const { byClient, clientIds } = s;
-  let low = 0;
-  let high = byClient.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (clientIds[byClient[mid]!]! < clientId) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 /** The serialised widget object of entry `index`. */

@@ -2,21 +2,9 @@
  * The packed snapshot of every active asset: plain typed arrays plus one UTF-8 byte buffer, so a million
  * assets cross between threads as a transfer (no structured-clone decoding) and are queried where they land.
  */
+import type { AssetEntry } from './asset-entry';
 import { ascending, sortedPermutation } from './radix-sort';
-import { contactRuns, permuted, permutedFragments, snapshotOrder } from './snapshot-order';
-
-/** One active asset as the snapshot query yields it. */
-export interface SnapshotRow {
-  id: number;
-  /** 0 = unassigned. */
-  contactId: number;
-  clientId: number;
-  /** created_at as microseconds since the epoch, exact. */
-  createdAtUs: number;
-  version: number;
-  /** The asset's widget JSON object, already serialised. */
-  fragment: string;
-}
+import { contactRuns, permuted, snapshotOrder } from './snapshot-order';
 
 /**
  * Entry `i` is column `i` of every per-entry array; its fragment is `fragments[fragOffsets[i] .. fragOffsets[i+1])`.
@@ -38,13 +26,17 @@ export interface PackedSnapshot {
   contactKeys: Int32Array<ArrayBuffer>;
   /** Start entry index per contactKeys entry, plus a final end. */
   contactStarts: Int32Array<ArrayBuffer>;
-  /** Entry indexes sorted by clientId, then the same newest-first order. */
-  byClient: Int32Array<ArrayBuffer>;
   /** Entry indexes sorted by id. */
   byId: Int32Array<ArrayBuffer>;
   /** Date.now() when the snapshot was finished. */
   builtAt: number;
 }
+
+/**
+ * Writes the fragment of the `row`-th row added (arrival order) at `target[at..]`, exactly as many bytes as
+ * that row was added with; returns the position after it.
+ */
+export type FragmentWriter = (row: number, target: Uint8Array, at: number) => number;
 
 type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>;
 
@@ -56,11 +48,12 @@ function grown<T extends Column>(column: T, capacity: number): T {
 
 const isInt32 = (value: number): boolean => (value | 0) === value;
 
-const FRAGMENT_CHUNK_BYTES = 4 * 1024 * 1024;
-
 /**
  * Accumulates rows, in any order, into growable typed columns (capacity doubles) and packs them in `finish()`
  * in the snapshot order (contact_id ASC with NULL → 0 first, created_at DESC, id DESC) every lookup relies on.
+ * Only each fragment's length is taken while rows arrive: finish() writes every fragment once, in snapshot
+ * order, straight into the exact-size buffer (the FragmentWriter reads it from wherever the caller kept the
+ * row), rather than writing fragments as they arrive and rearranging 130 MB of them per million assets.
  */
 export class SnapshotBuilder {
   private count = 0;
@@ -70,48 +63,26 @@ export class SnapshotBuilder {
   private clientIds = new Int32Array(this.capacity);
   private createdAtUs = new Float64Array(this.capacity);
   private versions = new Float64Array(this.capacity);
-  private fragOffsets = new Uint32Array(this.capacity + 1);
-  /**
-   * Fragments go into fixed-size chunks rather than one doubling buffer: at a million assets the doubling
-   * copies alone would write more fresh memory than the fragments themselves, and first-touching fresh pages
-   * is the largest single cost of the build. finish() copies the chunks once into the exact-size buffer.
-   * Full chunks, each trimmed to the bytes it holds.
-   */
-  private sealedChunks: Uint8Array[] = [];
-  private chunk = new Uint8Array(0);
-  private chunkUsed = 0;
+  private fragLengths = new Uint32Array(this.capacity);
   private fragBytes = 0;
+  /** Fragments of rows given to add(), by arrival index. */
+  private readonly strings: string[] = [];
   private readonly encoder = new TextEncoder();
+  private readonly writeFragment: FragmentWriter;
 
-  /** Appends one row. */
-  add(row: SnapshotRow): void {
-    const room = this.fragmentRoom(row.fragment.length * 3);
-    const end = this.fragmentStart + this.encoder.encodeInto(row.fragment, room.subarray(this.fragmentStart)).written;
-    this.addEncoded(row.id, row.contactId, row.clientId, row.createdAtUs, row.version, end);
+  /** `writeFragment` writes the fragments of rows given to addRow(); rows given to add() need none. */
+  constructor(writeFragment?: FragmentWriter) {
+    this.writeFragment = writeFragment ?? ((row, target, at) => at + this.encoder.encodeInto(this.strings[row]!, target.subarray(at)).written);
   }
 
-  /**
-   * The buffer the next fragment goes into, from `fragmentStart`, with at least `maxBytes` of room: a caller
-   * that already has the bytes writes them there, then calls addEncoded with the position after them.
-   */
-  fragmentRoom(maxBytes: number): Uint8Array {
-    if (this.chunkUsed + maxBytes > this.chunk.length) {
-      this.sealedChunks.push(this.chunk.subarray(0, this.chunkUsed));
-      this.chunk = new Uint8Array(Math.max(FRAGMENT_CHUNK_BYTES, maxBytes));
-      this.chunkUsed = 0;
-    }
-    return this.chunk;
+  /** Appends one row whose fragment is a string. */
+  add(row: AssetEntry): void {
+    this.strings[this.count] = row.fragment;
+    this.addRow(row.id, row.contactId, row.clientId, row.createdAtUs, row.version, Buffer.byteLength(row.fragment));
   }
 
-  /** Where the next fragment starts in the buffer fragmentRoom returned. */
-  get fragmentStart(): number {
-    return this.chunkUsed;
-  }
-
-  /**
-   * Appends one row whose fragment was written into fragmentRoom() from fragmentStart up to `fragmentEnd`.
-   */
-  addEncoded(id: number, contactId: number, clientId: number, createdAtUs: number, version: number, fragmentEnd: number): void {
+  /** Appends one row whose fragment, `fragmentBytes` long, the constructor's FragmentWriter writes in finish(). */
+  addRow(id: number, contactId: number, clientId: number, createdAtUs: number, version: number, fragmentBytes: number): void {
     // Int32Array would silently wrap a larger id, and the timestamp sort key is exact only for safe integers.
     if (!isInt32(id) || !isInt32(clientId) || !isInt32(contactId) || contactId < 0 || !Number.isSafeInteger(createdAtUs)) {
       throw new RangeError(`snapshot row ${id}: ids must be 32-bit integers, contactId >= 0, createdAtUs a safe integer`);
@@ -123,17 +94,16 @@ export class SnapshotBuilder {
     this.clientIds[n] = clientId;
     this.createdAtUs[n] = createdAtUs;
     this.versions[n] = version;
-    this.fragBytes += fragmentEnd - this.chunkUsed;
-    this.chunkUsed = fragmentEnd;
+    this.fragLengths[n] = fragmentBytes;
+    this.fragBytes += fragmentBytes;
     if (this.fragBytes > 0xffffffff) throw new RangeError('snapshot fragments exceed 4 GiB (fragOffsets are 32-bit)');
-    this.fragOffsets[n + 1] = this.fragBytes;
     this.count = n + 1;
   }
 
-  /** Packs the rows in snapshot order into exactly sized, separately owned arrays, with the client and id permutations. */
+  /** Packs the rows in snapshot order into exactly sized, separately owned arrays, with the id permutation. */
   finish(): PackedSnapshot {
     const n = this.count;
-    const { order, byClient } = snapshotOrder(n, this.ids, this.contactIds, this.clientIds, this.createdAtUs);
+    const order = snapshotOrder(n, this.ids, this.contactIds, this.createdAtUs);
     const int32s = (column: Int32Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
     const float64s = (column: Float64Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
     const ids = int32s(this.ids);
@@ -141,16 +111,28 @@ export class SnapshotBuilder {
     const clientIds = int32s(this.clientIds);
     const createdAtUs = float64s(this.createdAtUs);
     const versions = float64s(this.versions);
-    const chunks = [...this.sealedChunks, this.chunk.subarray(0, this.chunkUsed)];
-    const { fragments, fragOffsets } = order
-      ? permutedFragments(chunks, this.fragOffsets, order, this.fragBytes)
-      : { fragments: joined(chunks, this.fragBytes), fragOffsets: this.fragOffsets.slice(0, n + 1) };
+    const { fragments, fragOffsets } = this.writeFragments(order);
     const byId = sortedPermutation(n, [(i) => ascending(ids[i]!)]);
     for (let k = 1; k < n; k++) {
       if (ids[byId[k]!] === ids[byId[k - 1]!]) throw new RangeError(`snapshot has asset ${ids[byId[k]!]} twice`);
     }
     const { contactKeys, contactStarts } = contactRuns(contactIds);
-    return { count: n, ids, contactIds, clientIds, createdAtUs, versions, fragOffsets, fragments, contactKeys, contactStarts, byClient, byId, builtAt: Date.now() };
+    return { count: n, ids, contactIds, clientIds, createdAtUs, versions, fragOffsets, fragments, contactKeys, contactStarts, byId, builtAt: Date.now() };
+  }
+
+  /** Every fragment written once, in snapshot order: sequential writes into a buffer sized from the lengths. */
+  private writeFragments(order: Int32Array | null) {
+    const n = this.count;
+    const fragOffsets = new Uint32Array(n + 1);
+    for (let k = 0; k < n; k++) fragOffsets[k + 1] = fragOffsets[k]! + this.fragLengths[order ? order[k]! : k]!;
+    const fragments = new Uint8Array(this.fragBytes);
+    for (let k = 0; k < n; k++) {
+      const row = order ? order[k]! : k;
+      if (this.writeFragment(row, fragments, fragOffsets[k]!) !== fragOffsets[k + 1]) {
+        throw new RangeError(`snapshot row ${this.ids[row]}: its fragment is not the length it was added with`);
+      }
+    }
+    return { fragments, fragOffsets };
   }
 
   private growRows(): void {
@@ -160,25 +142,15 @@ export class SnapshotBuilder {
     this.clientIds = grown(this.clientIds, this.capacity);
     this.createdAtUs = grown(this.createdAtUs, this.capacity);
     this.versions = grown(this.versions, this.capacity);
-    this.fragOffsets = grown(this.fragOffsets, this.capacity + 1);
+    this.fragLengths = grown(this.fragLengths, this.capacity);
   }
-}
-
-function joined(chunks: Uint8Array[], bytes: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(bytes);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /** Every buffer behind the snapshot, for `postMessage(snapshot, list)` or `Piscina.move`. */
 export function snapshotTransferList(s: PackedSnapshot): ArrayBuffer[] {
   return [
     s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.fragOffsets, s.fragments,
-    s.contactKeys, s.contactStarts, s.byClient, s.byId,
+    s.contactKeys, s.contactStarts, s.byId,
   ].map((array) => array.buffer);
 }
 
