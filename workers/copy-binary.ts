@@ -22,25 +22,6 @@ export function int64At(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
 }
 
-/** Where the row delivered in `row` starts in `row.buf` (its field count), for fieldsAt later. */
-export const rowStart = (row: CopyRow): number => row.starts[0]! - 6;
-
-/**
- * Points `row` at the complete row starting at `buf[start]` again (a row readCopyBinary delivered earlier,
- * from a buffer the caller kept): no bounds checks, the row was checked when it was first read.
- */
-export function fieldsAt(row: CopyRow, buf: Buffer, start: number): void {
-  row.buf = buf;
-  let at = start + 2;
-  for (let f = 0; f < row.starts.length; f++) {
-    const length = buf.readInt32BE(at);
-    at += 4;
-    row.starts[f] = at;
-    row.lengths[f] = length;
-    if (length > 0) at += length;
-  }
-}
-
 /** Reads a whole `COPY … TO STDOUT (FORMAT binary)` stream of rows with `fields` columns; returns the row count. */
 export async function readCopyBinary(source: AsyncIterable<Buffer>, fields: number, onRow: (row: CopyRow) => void): Promise<number> {
   const row: CopyRow = { buf: Buffer.alloc(0) as Buffer, starts: new Int32Array(fields), lengths: new Int32Array(fields) };

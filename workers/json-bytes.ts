@@ -54,28 +54,8 @@ export function writeJsonString(target: Uint8Array, at: number, src: Uint8Array,
   return at;
 }
 
-/** Bytes writeJsonString writes for `src[start .. start + length)`, exactly. */
-export function jsonStringLength(src: Uint8Array, start: number, length: number): number {
-  let bytes = length + 2;
-  const end = start + length;
-  for (let i = start; i < end; i++) {
-    const c = src[i]!;
-    if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) continue;
-    // \" \\ \b \f \n \r \t take two bytes, any other control byte six (\u00xx).
-    bytes += c === QUOTE || c === BACKSLASH || c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09 ? 1 : 5;
-  }
-  return bytes;
-}
-
 /** Bytes writeJsonString may need for `length` source bytes (every byte escaped as \u00xx, two quotes). */
 export const jsonStringRoom = (length: number): number => length * 6 + 2;
-
-/** Digits (and sign) writeInt writes for `value`. */
-export function intLength(value: number): number {
-  let digits = value < 0 ? 2 : 1;
-  for (let v = Math.abs(value); v >= 10; v = Math.floor(v / 10)) digits++;
-  return digits;
-}
 
 /** Writes a signed 32-bit integer in decimal; returns the position after it. */
 export function writeInt(target: Uint8Array, at: number, value: number): number {

@@ -18,15 +18,15 @@ import {
 } from './cache-sql';
 import { readCopyBinary, type CopyRow } from './copy-binary';
 import { DirectoryBuilder, type PackedDirectory } from './directory';
-import { addContactRow, addTicketRow, AssetCopyRows, ASSET_FIELDS, CONTACT_FIELDS, TICKET_FIELDS } from './snapshot-copy-rows';
-import type { PackedSnapshot } from './snapshot';
+import { addAssetRow, addContactRow, addTicketRow, ASSET_FIELDS, CONTACT_FIELDS, TICKET_FIELDS } from './snapshot-copy-rows';
+import { SnapshotBuilder, type PackedSnapshot } from './snapshot';
 
 const copy = (client: pg.Client, sql: string, fields: number, onRow: (row: CopyRow) => void) =>
   readCopyBinary(client.query(copyTo(sql)), fields, onRow);
 
 async function readAssets(client: pg.Client): Promise<PackedSnapshot> {
-  const assets = new AssetCopyRows();
-  await copy(client, COPY_ASSETS_SQL, ASSET_FIELDS, (row) => assets.add(row));
+  const assets = new SnapshotBuilder();
+  await copy(client, COPY_ASSETS_SQL, ASSET_FIELDS, (row) => addAssetRow(assets, row));
   return assets.finish();
 }
 

@@ -32,7 +32,20 @@ export function entryIndexOfId(s: PackedSnapshot, id: number): number {
 
 /** The serialised widget object of entry `index`. */
 export function fragmentAt(s: PackedSnapshot, index: number): string {
-  return decoder.decode(s.fragments.subarray(s.fragOffsets[index]!, s.fragOffsets[index + 1]!));
+  const start = s.fragStarts[index]!;
+  const starts = s.fragmentChunkStarts;
+  // The last chunk starting at or before `start`: a handful of steps, there are a few hundred chunks at most.
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if (starts[mid]! <= start) low = mid;
+    else high = mid - 1;
+  }
+  const chunk = s.fragmentChunks[low];
+  if (chunk === undefined) return '';
+  const base = starts[low]!;
+  return decoder.decode(chunk.subarray(start - base, s.fragEnds[index]! - base));
 }
 
 /** Entry `index` decoded into an object. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AssetIndex } from '../../workers/asset-index';
 import type { AssetEntry } from '../../workers/asset-entry';
 import { emptySnapshot, SnapshotBuilder, snapshotTransferList, type PackedSnapshot } from '../../workers/snapshot';
+import { fragmentAt } from '../../workers/snapshot-reader';
 
 const T0 = 1_700_000_000_000_000; // microseconds, past 2^32 so both halves of the timestamp sort key matter
 
@@ -20,12 +21,11 @@ function build(rows: AssetEntry[]): PackedSnapshot {
   return builder.finish();
 }
 
-function fragmentOf(s: PackedSnapshot, i: number): string {
-  return new TextDecoder().decode(s.fragments.subarray(s.fragOffsets[i], s.fragOffsets[i + 1]));
-}
+const fragmentOf = fragmentAt;
+const fragmentBytes = (s: PackedSnapshot) => s.fragmentChunks.reduce((sum, chunk) => sum + chunk.length, 0);
 
 const arraysOf = (s: PackedSnapshot) => [
-  s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.fragOffsets, s.fragments,
+  s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.fragStarts, s.fragEnds, ...s.fragmentChunks, s.fragmentChunkStarts,
   s.contactKeys, s.contactStarts, s.byId,
 ];
 
@@ -76,9 +76,10 @@ describe('SnapshotBuilder', () => {
   it('packs rows given in any order exactly as rows given in snapshot order, fragments following their rows', () => {
     const s = build(sample().reverse());
     const expected = build(inSnapshotOrder(sample()));
-    for (const name of ['ids', 'contactIds', 'clientIds', 'createdAtUs', 'versions', 'fragOffsets', 'fragments', 'contactKeys', 'contactStarts', 'byId'] as const) {
+    for (const name of ['ids', 'contactIds', 'clientIds', 'createdAtUs', 'versions', 'contactKeys', 'contactStarts', 'byId'] as const) {
       expect(Array.from(s[name]), name).toEqual(Array.from(expected[name]));
     }
+    for (let i = 0; i < s.count; i++) expect(fragmentOf(s, i)).toBe(fragmentOf(expected, i));
     expect(fragmentOf(s, 2)).toBe(JSON.stringify({ id: 4, hostname: 'HOST-4-é✓' }));
   });
 
@@ -96,12 +97,6 @@ describe('SnapshotBuilder', () => {
     expect(() => builder.finish()).toThrow(/twice/);
   });
 
-  it('refuses a FragmentWriter that writes another length than its row was added with', () => {
-    const builder = new SnapshotBuilder((_row, _target, at) => at + 2);
-    builder.addRow(1, 10, 1, T0, 1, 3);
-    expect(() => builder.finish()).toThrow(/not the length/);
-  });
-
   it('rejects ids that do not fit 32 bits, negative contacts and inexact timestamps', () => {
     expect(() => new SnapshotBuilder().add(row(2 ** 31, 1, 1, T0))).toThrow(RangeError);
     expect(() => new SnapshotBuilder().add(row(1, -1, 1, T0))).toThrow(RangeError);
@@ -115,10 +110,9 @@ describe('SnapshotBuilder', () => {
     const s = build(rows);
     expect(s.count).toBe(5000);
     expect(fragmentOf(s, 4999)).toBe(rows.find((r) => r.id === s.ids[4999])!.fragment);
-    expect(s.fragOffsets.length).toBe(5001);
-    expect(s.fragments.length).toBe(s.fragOffsets[5000]);
+    expect(fragmentBytes(s)).toBe(rows.reduce((sum, r) => sum + Buffer.byteLength(r.fragment), 0));
     expect(s.contactStarts.length).toBe(s.contactKeys.length + 1);
-    for (const array of [s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.byId]) expect(array.length).toBe(5000);
+    for (const array of [s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.fragStarts, s.fragEnds, s.byId]) expect(array.length).toBe(5000);
     const buffers = arraysOf(s).map((a) => a.buffer);
     expect(new Set(buffers).size).toBe(buffers.length);
     for (const a of arraysOf(s)) {
@@ -127,17 +121,17 @@ describe('SnapshotBuilder', () => {
     }
   });
 
-  it('round-trips large fragments of multi-byte text, one of several MB, in any input order', () => {
+  it('round-trips fragments across chunk boundaries, one larger than a whole chunk included', () => {
     const rows: AssetEntry[] = [];
     for (let id = 1; id <= 400; id++) {
       const size = id === 200 ? 2_000_000 : 10_000 + id;
       rows.push({ ...row(id, 1 + (id % 9), 1, T0 - id), fragment: JSON.stringify({ id, note: 'ä€😀'.repeat(size / 4) }) });
     }
     const expected = new Map(rows.map((r) => [r.id, r.fragment]));
-    // Unordered input is written in snapshot order; input already in it needs no permutation.
+    // Unordered input gets its offsets permuted; input in snapshot order keeps them as they stand.
     for (const s of [build(rows), build(inSnapshotOrder(rows))]) {
       for (let i = 0; i < s.count; i++) expect(fragmentOf(s, i)).toBe(expected.get(s.ids[i]!));
-      expect(s.fragments.length).toBe(rows.reduce((sum, r) => sum + Buffer.byteLength(r.fragment), 0));
+      expect(fragmentBytes(s)).toBe(rows.reduce((sum, r) => sum + Buffer.byteLength(r.fragment), 0));
     }
   });
 
@@ -145,7 +139,7 @@ describe('SnapshotBuilder', () => {
     const s = emptySnapshot();
     expect(s.count).toBe(0);
     expect(Array.from(s.contactStarts)).toEqual([0]);
-    expect(Array.from(s.fragOffsets)).toEqual([0]);
+    expect([s.fragStarts.length, s.fragEnds.length, s.fragmentChunks.length]).toEqual([0, 0, 0]);
     const index = new AssetIndex(s);
     expect(index.widget(1)).toEqual({ total: 0, assetsJson: '[]', tag: '0.' });
     expect(index.size).toBe(0);
@@ -161,7 +155,7 @@ describe('snapshotTransferList', () => {
     const contacts = Array.from(sent.contactKeys);
     const widgets = contacts.map((c) => expected.widget(c));
     const list = snapshotTransferList(sent);
-    expect(list).toHaveLength(10);
+    expect(list).toHaveLength(11 + sent.fragmentChunks.length);
 
     const { port1, port2 } = new MessageChannel();
     try {
