@@ -199,7 +199,8 @@ export class AssetCache {
     const assetEpoch = this.index.beginEpoch();
     const directoryEpoch = this.directory.beginEpoch();
     try {
-      const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, maxConcurrentBuilds: this.options.maxConcurrentBuilds };
+      const { databaseUrl, maxConcurrentBuilds } = this.options;
+      const input: BuildTaskInput = { databaseUrl, maxConcurrentBuilds, background: this.warmed };
       const built = this.builder ? ((await this.builder.run(input)) as SnapshotRead) : await readSnapshot(input.databaseUrl, input.maxConcurrentBuilds);
       this.index.rebase(built.assets, assetEpoch);
       this.notices.everything();
