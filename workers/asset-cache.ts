@@ -199,8 +199,7 @@ export class AssetCache {
     const assetEpoch = this.index.beginEpoch();
     const directoryEpoch = this.directory.beginEpoch();
     try {
-      const { databaseUrl, maxConcurrentBuilds } = this.options;
-      const input: BuildTaskInput = { databaseUrl, maxConcurrentBuilds, background: this.warmed };
+      const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, maxConcurrentBuilds: this.options.maxConcurrentBuilds };
       const built = this.builder ? ((await this.builder.run(input)) as SnapshotRead) : await readSnapshot(input.databaseUrl, input.maxConcurrentBuilds);
       this.index.rebase(built.assets, assetEpoch);
       this.notices.everything();

@@ -1,5 +1,4 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { lowerThreadPriority } from './background-priority';
 import { directoryTransferList } from './directory';
 import { snapshotTransferList } from './snapshot';
 import { readSnapshot } from './snapshot-read';
@@ -7,13 +6,10 @@ import { readSnapshot } from './snapshot-read';
 export interface BuildTaskInput {
   databaseUrl: string;
   maxConcurrentBuilds: number;
-  /** The instance serves from its current snapshot meanwhile: build at a lower CPU priority than lookups. */
-  background: boolean;
 }
 
 /** Piscina task: the packed snapshot travels back as a transfer of its buffers, received at ~0 cost. */
 export default async function buildSnapshot(input: BuildTaskInput): Promise<unknown> {
-  if (input.background) lowerThreadPriority();
   const output = await readSnapshot(input.databaseUrl, input.maxConcurrentBuilds);
   return move({
     get [transferableSymbol]() {
