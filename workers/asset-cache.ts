@@ -69,6 +69,8 @@ export class AssetCache {
     private readonly logger: Logger,
     private readonly onState: (state: CacheState) => void,
     onChanges: (notice: ChangeNotice) => void = () => undefined,
+    /** The jitter's random source, 0 <= r < 1 (a test fixes it). */
+    private readonly random: () => number = Math.random,
   ) {
     this.notices = new ChangeNotices(onChanges);
     this.index.onContactChanged = (contactId) => this.notices.contact(contactId);
@@ -191,7 +193,7 @@ export class AssetCache {
 
   private async build(reason: string): Promise<WarmResult> {
     clearTimeout(this.retryTimer);
-    if (JITTERED.has(reason)) await new Promise((resolve) => setTimeout(resolve, Math.random() * this.options.buildJitterMs));
+    if (JITTERED.has(reason)) await new Promise((resolve) => setTimeout(resolve, this.random() * this.options.buildJitterMs));
     const started = performance.now();
     const losses = this.losses;
     const feedUp = this.feedUp;
