@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDatabase } from '../../src/db/seed';
-import { logicalServer } from '../helpers/logical-server';
-import { eventually, sqlWidget, startServicePair, type PairInstance, type ServicePair } from '../helpers/service-pair';
+import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
+import { startWalPair, type WalPair } from '../helpers/wal-pair';
 
 const SEED = { contacts: 300, tickets: 600, assets: 2_000 };
 
@@ -19,36 +18,20 @@ interface BatchStats {
 }
 
 describe('the WAL relay batches: rows applied as sent, gaps read back, a silent leader replaced', () => {
-  let server: Awaited<ReturnType<typeof logicalServer>>;
+  let wal: WalPair;
   let pair: ServicePair;
 
   beforeAll(async () => {
-    server = await logicalServer();
-    pair = await startServicePair(async (db) => {
-      const client = await db.pool.connect();
-      try {
-        await seedDatabase(client, SEED);
-      } finally {
-        client.release();
-      }
-    }, server);
+    wal = await startWalPair(SEED);
+    pair = wal.pair;
   }, 120_000);
   afterAll(async () => {
-    await pair?.stop();
-    await server?.stop();
+    await wal?.stop();
   });
 
-  const stats = async (instance: PairInstance): Promise<BatchStats> => {
-    const res = await instance.call('/api/assets/cache/stats', { token: pair.techToken });
-    expect(res.status).toBe(200);
-    return res.body as BatchStats;
-  };
+  const stats = (instance: PairInstance) => wal.stats<BatchStats>(instance);
   const both = () => Promise.all([stats(pair.a), stats(pair.b)]);
-  const widget = async (instance: PairInstance, ticket: number) => {
-    const res = await instance.call(`/api/assets/widget/${ticket}`, { token: pair.techToken });
-    expect(res.status, `widget ${ticket} from ${instance.url}; log: ${instance.log}`).toBe(200);
-    return res.body;
-  };
+  const widget = (instance: PairInstance, ticket: number) => wal.widget(instance, ticket);
   const leaderAndFollower = async (): Promise<[PairInstance, PairInstance]> =>
     eventually(async () => {
       const [a, b] = await both();
