@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 
 const LOCK_KEY = `hashtext('awc_cache_wal_relay')::int8`;
 
@@ -9,14 +9,21 @@ export const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS lead
  * Ends the session holding the relay's lock (a leader alive but silent), so the campaign takes it. A one-key
  * advisory lock shows in pg_locks as its high and low 32 bits (classid, objid) with objsubid 1.
  */
-export async function terminateLeader(client: pg.ClientBase): Promise<number | null> {
-  const { rows } = await client.query<{ pid: number }>(
-    `SELECT pid, pg_terminate_backend(pid) FROM (SELECT l.pid FROM pg_locks l
-     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid <> pg_backend_pid()
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-       AND l.classid = ((${LOCK_KEY} >> 32) & 4294967295)::oid AND l.objid = (${LOCK_KEY} & 4294967295)::oid) holder`,
-  );
-  return rows[0]?.pid ?? null;
+export async function terminateLeader(databaseUrl: string, applicationName: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: applicationName });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>(
+      `SELECT pid, pg_terminate_backend(pid) FROM (SELECT l.pid FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid <> pg_backend_pid()
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND l.classid = ((${LOCK_KEY} >> 32) & 4294967295)::oid AND l.objid = (${LOCK_KEY} & 4294967295)::oid) holder`,
+    );
+    return rows[0]?.pid ?? null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** A consumer still streaming from the slot (a silent leader's walsender) is ended, so the new leader can. */

@@ -6,14 +6,12 @@ import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
 import { LAST_SEQ_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './cache-sql';
 import { LEADER_LOCK_SQL, releaseSlot, terminateLeader } from './relay-lock';
 import { ensureSlot, notifyListenerPresent, PUBLICATION, slotLagBytes, slotName } from './wal-slot';
-import { WalTransaction, type CommittedChanges } from './wal-transaction';
+import { nextBatch, WalTransaction, type CommittedChanges } from './wal-transaction';
 
 export const RELAY_APPLICATION_NAME = 'asset-cache-relay';
 export const WAL_APPLICATION_NAME = 'asset-cache-wal';
 /** The LISTEN connection of an instance in WAL mode (a notify-mode one is LISTEN_APPLICATION_NAME). */
 export const FOLLOW_APPLICATION_NAME = 'asset-cache-follow';
-/** Rows per batch: whole transactions up to a thousand rows (one larger transaction is one batch). */
-const CHUNK = 1_000;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 2_000;
 /** The leader's tick: lag poll, and a heartbeat when it published nothing since the last tick. */
@@ -167,15 +165,8 @@ export class WalRelay {
    */
   async takeOver(): Promise<void> {
     if (this.leader || this.stopped) return;
-    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: RELAY_APPLICATION_NAME });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      const pid = await terminateLeader(client);
-      this.options.logger.warn({ event: 'feed.relay_takeover', terminated_pid: pid }, 'silent WAL relay leader ended; taking over');
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    const pid = await terminateLeader(this.options.databaseUrl, RELAY_APPLICATION_NAME);
+    this.options.logger.warn({ event: 'feed.relay_takeover', terminated_pid: pid }, 'silent WAL relay leader ended; taking over');
   }
 
   /**
@@ -298,16 +289,4 @@ export class WalRelay {
       await lock.end().catch(() => undefined);
     }
   }
-}
-
-/** Whole transactions from the head of the queue, at most CHUNK rows unless the first alone is larger. */
-function nextBatch(queue: CommittedChanges[]): CommittedChanges[] {
-  let changes = 0;
-  let count = 0;
-  for (const committed of queue) {
-    if (count > 0 && changes + committed.rows.length > CHUNK) break;
-    changes += committed.rows.length;
-    count++;
-  }
-  return queue.slice(0, count);
 }

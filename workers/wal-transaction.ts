@@ -10,6 +10,9 @@ export interface CommittedChanges {
   commitTimeMs: number;
 }
 
+/** Rows per batch: whole transactions up to a thousand rows (one larger transaction is one batch). */
+const CHUNK = 1_000;
+
 const ROW_OF_TABLE: Record<string, { upsert: (row: RawRow) => FeedRow; deleted: 'ad' | 'td' | 'cd' }> = {
   assets: { upsert: assetRow, deleted: 'ad' },
   tickets: { upsert: ticketRow, deleted: 'td' },
@@ -43,4 +46,16 @@ export class WalTransaction {
     const rows: FeedRow[] = this.truncated ? [['rs']] : [...this.changes.values()];
     return rows.length === 0 ? undefined : { rows, lsn, commitTimeMs };
   }
+}
+
+/** Whole transactions from the head of the queue, at most CHUNK rows unless the first alone is larger. */
+export function nextBatch(queue: CommittedChanges[]): CommittedChanges[] {
+  let changes = 0;
+  let count = 0;
+  for (const committed of queue) {
+    if (count > 0 && changes + committed.rows.length > CHUNK) break;
+    changes += committed.rows.length;
+    count++;
+  }
+  return queue.slice(0, count);
 }
