@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { seedDatabase } from '../../src/db/seed';
 import { logicalServer } from './logical-server';
 import { startServicePair, type PairInstance, type ServicePair } from './service-pair';
@@ -42,4 +42,16 @@ export async function startWalPair(seed: { contacts: number; tickets: number; as
       await server.stop();
     },
   };
+}
+
+/** Starts a WalPair before the file's tests and stops it after them; call the result inside a test. */
+export function useWalPair(seed: { contacts: number; tickets: number; assets: number }): () => WalPair {
+  let wal: WalPair | undefined;
+  beforeAll(async () => {
+    wal = await startWalPair(seed);
+  }, 120_000);
+  afterAll(async () => {
+    await wal?.stop();
+  });
+  return () => wal!;
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
-import { startWalPair, type WalPair } from '../helpers/wal-pair';
+import { useWalPair } from '../helpers/wal-pair';
 
 const SEED = { contacts: 300, tickets: 600, assets: 2_000 };
 
@@ -18,20 +18,15 @@ interface BatchStats {
 }
 
 describe('the WAL relay batches: rows applied as sent, gaps read back, a silent leader replaced', () => {
-  let wal: WalPair;
+  const wal = useWalPair(SEED);
   let pair: ServicePair;
-
-  beforeAll(async () => {
-    wal = await startWalPair(SEED);
-    pair = wal.pair;
-  }, 120_000);
-  afterAll(async () => {
-    await wal?.stop();
+  beforeAll(() => {
+    pair = wal().pair;
   });
 
-  const stats = (instance: PairInstance) => wal.stats<BatchStats>(instance);
+  const stats = (instance: PairInstance) => wal().stats<BatchStats>(instance);
   const both = () => Promise.all([stats(pair.a), stats(pair.b)]);
-  const widget = (instance: PairInstance, ticket: number) => wal.widget(instance, ticket);
+  const widget = (instance: PairInstance, ticket: number) => wal().widget(instance, ticket);
   const leaderAndFollower = async (): Promise<[PairInstance, PairInstance]> =>
     eventually(async () => {
       const [a, b] = await both();

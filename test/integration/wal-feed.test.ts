@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
-import { startWalPair, type WalPair } from '../helpers/wal-pair';
+import { useWalPair } from '../helpers/wal-pair';
 
 const SEED = { contacts: 2_400, tickets: 3_600, assets: 12_000 };
 const BURST_ROWS = 10_000;
@@ -20,19 +20,14 @@ interface FeedStats {
 }
 
 describe('the WAL feed: one instance decodes the slot, every instance applies, nothing resyncs for a lost connection', () => {
-  let wal: WalPair;
+  const wal = useWalPair(SEED);
   let pair: ServicePair;
-
-  beforeAll(async () => {
-    wal = await startWalPair(SEED);
-    pair = wal.pair;
-  }, 120_000);
-  afterAll(async () => {
-    await wal?.stop();
+  beforeAll(() => {
+    pair = wal().pair;
   });
 
-  const stats = (instance: PairInstance) => wal.stats<FeedStats>(instance);
-  const widget = (instance: PairInstance, ticket: number) => wal.widget(instance, ticket);
+  const stats = (instance: PairInstance) => wal().stats<FeedStats>(instance);
+  const widget = (instance: PairInstance, ticket: number) => wal().widget(instance, ticket);
   const leaderAndFollower = async (): Promise<[PairInstance, PairInstance]> =>
     eventually(async () => {
       const [a, b] = [await stats(pair.a), await stats(pair.b)];
