@@ -5,7 +5,7 @@ import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
 import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
 import { LAST_SEQ_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './cache-sql';
 import { LEADER_LOCK_SQL, releaseSlot, terminateLeader } from './relay-lock';
-import { ensureSlot, notifyListenerPresent, PUBLICATION, slotLagBytes, slotName } from './wal-slot';
+import { ensureSlot, notifyListenerPresent, PUBLICATION, reportedAs, slotLagBytes, slotName } from './wal-slot';
 import { nextBatch, WalTransaction, type CommittedChanges } from './wal-transaction';
 
 export const RELAY_APPLICATION_NAME = 'asset-cache-relay';
@@ -207,7 +207,7 @@ export class WalRelay {
 
   /** A keepalive while nothing is received and unpublished: everything up to it is handled, confirm it. */
   private onKeepalive(lsn: string): void {
-    if (!this.transaction && this.queue.length === 0 && !this.publishing) void this.service?.acknowledge(lsn);
+    if (!this.transaction && this.queue.length === 0 && !this.publishing) void this.service?.acknowledge(reportedAs(lsn));
   }
 
   /** Publishes committed transactions in numbered batches, confirming each batch's last LSN once committed. */
@@ -236,7 +236,7 @@ export class WalRelay {
         this.lastPublishedMs = Date.now();
         if (this.queue !== queue) break;
         queue.splice(0, batch.length);
-        if (lsn) await this.service?.acknowledge(lsn);
+        if (lsn) await this.service?.acknowledge(reportedAs(lsn));
       }
       this.publishing = false;
       // The lead was lost and taken again meanwhile: the new queue is this loop's to publish.
