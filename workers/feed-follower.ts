@@ -72,7 +72,8 @@ export class FeedFollower {
     if (this.silent) {
       this.silent = false;
       this.logger.info({ event: 'feed.leader_heard', seq }, 'the WAL relay leader is heard again');
-      this.events.silence(false);
+      // Fresh again only once what was published meanwhile is applied.
+      void this.catchUp().then(() => this.silent || this.events.silence(false));
     }
     if (seq <= this.lastSeq) return;
     if (seq > this.lastSeq + (batch ? 1 : 0) && !this.catching) {
