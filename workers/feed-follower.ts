@@ -33,6 +33,7 @@ export class FeedFollower {
   private lastSeq = 0;
   private heardMs = Date.now();
   private takeOverMs = 0;
+  private checkedMs = Date.now();
   private catching: Promise<boolean> | undefined;
   private again = false;
   private watchdog: NodeJS.Timeout | undefined;
@@ -143,6 +144,10 @@ export class FeedFollower {
 
   private checkSilence(): void {
     const now = Date.now();
+    // This instance's own event loop was held up (a build in this thread): what it has not read yet may be
+    // the leader's heartbeats, so the silence counts from now.
+    if (now - this.checkedMs > LEADER_HEARTBEAT_MS) this.heardMs = Math.max(this.heardMs, now);
+    this.checkedMs = now;
     if (now - this.heardMs < LEADER_SILENCE_MS || this.closed) return;
     if (!this.silent) {
       this.silent = true;
