@@ -4,8 +4,8 @@ import { LAST_SEQ_SQL, READ_BATCHES_SQL } from './cache-sql';
 import type { FeedRow } from './feed-rows';
 import { LEADER_HEARTBEAT_MS } from './wal-relay';
 
-/** Batches read per statement while catching up. */
-const READ_LIMIT = 20;
+/** Batches read per statement while catching up (up to ~200 kB each): well inside the reader's statement timeout. */
+const READ_LIMIT = 5;
 /** No batch and no heartbeat from the leader for this long: it is alive but not relaying, or gone. */
 export const LEADER_SILENCE_MS = 3 * LEADER_HEARTBEAT_MS;
 const RETRY_MS = 200;
