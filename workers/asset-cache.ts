@@ -13,7 +13,7 @@ import type { ChangeNotice } from '../src/cache/protocol';
 import { ChangeNotices } from './change-notices';
 import { ChangeFeed } from './change-feed';
 import type { FeedRow } from './feed-rows';
-import { toAssetChange } from './cache-write';
+import { toIndexChange } from './index-change';
 import { Directory, directoryTransferList, emptyDirectory } from './directory';
 import { DriftAudit } from './drift-audit';
 import { createReaderPool, freshnessStats } from './freshness';
@@ -196,7 +196,7 @@ export class AssetCache {
   }
 
   applyWrites(writes: AssetWrite[]): void {
-    for (const write of writes) this.index.apply(toAssetChange(write));
+    for (const write of writes) this.index.apply(toIndexChange(write));
   }
 
   /** Builds and swaps in a new snapshot; callers during a build share it. */

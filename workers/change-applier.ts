@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
-import type { AssetChange, AssetIndex } from './asset-index';
+import type { AssetIndex, IndexChange } from './asset-index';
 import { ASSET_COLUMNS } from './cache-sql';
 import type { ChangeKind } from './change-message';
 import type { Directory } from './directory';
@@ -13,7 +13,7 @@ const BACKOFF_MIN_MS = 25;
 const BACKOFF_MAX_MS = 500;
 export const DEFAULT_RETRY_MS = 5_000;
 
-type AssetRow = [number, number, number, string, string, string, string];
+type ReReadRow = [number, number, number, string, string, string, string];
 
 export interface ChangeApplierOptions {
   /**
@@ -235,7 +235,7 @@ export class ChangeApplier {
     const notYetVisible = new Map<number, number>();
     while (batch.assets.size > 0) {
       const chunk = firstOf(batch.assets.keys(), CHUNK);
-      const { rows } = await this.pool.query<AssetRow>({
+      const { rows } = await this.pool.query<ReReadRow>({
         text: `SELECT ${ASSET_COLUMNS}, a.status FROM assets a WHERE a.id = ANY($1::int[])`,
         values: [chunk],
         rowMode: 'array',
@@ -247,7 +247,7 @@ export class ChangeApplier {
         seen.add(id);
         const notified = batch.assets.get(id)!;
         if (Number(version) < notified && notified !== Infinity) notYetVisible.set(id, notified);
-        const change: AssetChange =
+        const change: IndexChange =
           status === 'active'
             ? { kind: 'upsert', entry: { id, contactId, clientId, createdAtUs: Number(createdUs), version: Number(version), fragment } }
             : { kind: 'remove', id, version: Number(version) };
