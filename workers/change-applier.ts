@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
 import type { AssetIndex, IndexChange } from './asset-index';
-import { ASSET_COLUMNS } from './cache-sql';
 import type { ChangeKind } from './change-message';
 import type { Directory } from './directory';
 import { applyFeedRows } from './apply-feed-rows';
 import type { FeedRow } from './feed-rows';
 import { batchSize, PendingChanges, type ChangeBatch } from './pending-changes';
+import { REREAD_ASSETS_SQL, REREAD_CONTACTS_SQL, REREAD_TICKETS_SQL } from './sql/reread';
 
 const CHUNK = 1_000;
 const BACKOFF_MIN_MS = 25;
@@ -236,7 +236,7 @@ export class ChangeApplier {
     while (batch.assets.size > 0) {
       const chunk = firstOf(batch.assets.keys(), CHUNK);
       const { rows } = await this.pool.query<ReReadRow>({
-        text: `SELECT ${ASSET_COLUMNS}, a.status FROM assets a WHERE a.id = ANY($1::int[])`,
+        text: REREAD_ASSETS_SQL,
         values: [chunk],
         rowMode: 'array',
       });
@@ -268,7 +268,7 @@ export class ChangeApplier {
       const chunk = firstOf(ids, CHUNK);
       if (kind === 'ticket') {
         const { rows } = await this.pool.query<{ id: number; contact_id: number | null }>(
-          'SELECT id, contact_id FROM tickets WHERE id = ANY($1::int[])',
+          REREAD_TICKETS_SQL,
           [chunk],
         );
         if (generation !== this.generation) throw DISCARDED;
@@ -276,7 +276,7 @@ export class ChangeApplier {
         for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined);
       } else {
         const { rows } = await this.pool.query<{ id: number; name: string }>(
-          'SELECT id, to_json(name)::text AS name FROM contacts WHERE id = ANY($1::int[])',
+          REREAD_CONTACTS_SQL,
           [chunk],
         );
         if (generation !== this.generation) throw DISCARDED;

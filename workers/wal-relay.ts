@@ -3,8 +3,9 @@ import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-log
 import { safeError, type Logger } from '../src/logger';
 import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
 import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
-import { LAST_SEQ_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './cache-sql';
-import { LEADER_LOCK_SQL, releaseSlot, terminateLeader } from './relay-lock';
+import { releaseSlot, terminateLeader } from './relay-lock';
+import { LAST_SEQ_SQL, NOTIFY_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './sql/batches';
+import { LEADER_LOCK_SQL } from './sql/relay';
 import { ensureSlot, notifyListenerPresent, PUBLICATION, reportedAs, slotLagBytes, slotName } from './wal-slot';
 import { nextBatch, WalTransaction, type CommittedChanges } from './wal-transaction';
 
@@ -259,7 +260,7 @@ export class WalRelay {
     const lock = this.lock;
     if (!lock || !this.leader) return;
     const idle = !this.publishing && this.queue.length === 0 && Date.now() - this.lastPublishedMs >= LEADER_HEARTBEAT_MS / 2;
-    if (idle) await lock.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
+    if (idle) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) await lock.query(PRUNE_BATCHES_SQL, [BATCH_RETENTION_SECONDS]).catch(() => undefined);
     this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
     if (this.triggersKept) await this.retireTriggers(lock).catch(() => undefined);
