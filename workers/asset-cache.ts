@@ -11,21 +11,20 @@ import { ChangeNotices } from './change-notices';
 import { ChangeFeed } from './change-feed';
 import type { FeedRow } from './feed-rows';
 import { toIndexChange } from './index-change';
-import { Directory, directoryTransferList, emptyDirectory } from './directory';
+import { Directory, emptyDirectory } from './directory';
 import { DriftAudit } from './drift-audit';
 import { createReaderPool, freshnessStats } from './freshness';
 import type { FeedFollower } from './feed-follower';
 import type { FeedMode } from './feed-mode';
-import { emptySnapshot, snapshotTransferList } from './snapshot';
+import { emptySnapshot } from './snapshot';
 import { startFeed } from './start-feed';
+import { WarmRecord } from './warm-record';
 import type { WalRelay } from './wal-relay';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** Builds every instance may start at the same moment (a feed loss, a shared TTL): spread by CACHE_BUILD_JITTER_MS. */
 const JITTERED = new Set(['resync', 'ttl']);
-
-const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.byteLength, 0);
 
 /**
  * The cache the worker owns: the asset index and the ticket/contact directory, kept true by the change feed,
@@ -59,10 +58,7 @@ export class AssetCache {
   private building: Promise<WarmResult> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = RETRY_MIN_MS;
-  private lastWarmAt = 0;
-  private lastWarmDurationMs: number | null = null;
-  private snapshotBytes = 0;
-  private counters = { refreshes: 0, refreshFailures: 0 };
+  private readonly warms = new WarmRecord();
   /** What the front reads; answered only while `servable`. */
   readonly lookups: CacheLookups;
 
@@ -163,16 +159,13 @@ export class AssetCache {
       const recheck = this.directory.rebase(built.directory, directoryEpoch);
       for (const id of recheck.tickets) this.applier.add('ticket', id);
       for (const id of recheck.contacts) this.applier.add('contact', id);
-      this.snapshotBytes = bytesOf([...snapshotTransferList(built.assets), ...directoryTransferList(built.directory)]);
       const durationMs = Math.round(performance.now() - started);
       this.warmed = true;
       if (feedUp && losses === this.losses) {
         this.stale = false;
         this.applier.resynced();
       }
-      this.lastWarmAt = Date.now();
-      this.lastWarmDurationMs = durationMs;
-      this.counters.refreshes++;
+      this.warms.succeeded(built, durationMs);
       this.retryDelay = RETRY_MIN_MS;
       this.updateState();
       // Trust was lost during this build (it began too early to clear it): the next one may.
@@ -186,7 +179,7 @@ export class AssetCache {
       );
       return result;
     } catch (err) {
-      this.counters.refreshFailures++;
+      this.warms.failed();
       this.logger.error({ err: safeError(err), event: 'cache.warm_failed', reason, retry_in_ms: this.retryDelay }, 'asset cache warm-up failed');
       this.updateState();
       if (this.stale || !this.warmed) {
@@ -221,7 +214,7 @@ export class AssetCache {
   /** Stale-while-revalidate: an expired cache keeps answering while one background refresh runs. */
   private expireIfDue(): void {
     const ttlMs = this.options.ttlSeconds * 1000;
-    if (ttlMs === 0 || this.building || Date.now() - this.lastWarmAt < ttlMs) return;
+    if (ttlMs === 0 || this.building || Date.now() - this.warms.lastAt < ttlMs) return;
     this.logger.info({ event: 'cache.ttl_expired', ttl_seconds: this.options.ttlSeconds }, 'cache TTL expired, refreshing in background');
     this.refresh('ttl').catch(() => undefined);
   }
@@ -238,23 +231,17 @@ export class AssetCache {
     const heap = v8.getHeapStatistics();
     return {
       state: this.state,
-      hits: this.lookups.counters.hits,
-      empty: this.lookups.counters.empty,
+      ...this.lookups.stats(),
       size: this.index.size,
       contacts: this.index.contacts,
       tickets: this.directory.ticketCount,
       overlay: this.index.overlaySize + this.directory.overlaySize,
-      last_warmup: this.lastWarmAt ? new Date(this.lastWarmAt).toISOString() : null,
-      warm_duration_ms: this.lastWarmDurationMs,
-      refreshes: this.counters.refreshes,
-      refresh_failures: this.counters.refreshFailures,
-      slow_lookups: this.lookups.counters.slowLookups,
+      ...this.warms.stats(),
       ttl_seconds: this.options.ttlSeconds,
       feed_connected: this.feed.connected,
       feed_reconnects: this.feed.reconnects,
       feed_heartbeat_ms: this.feed.lastHeartbeatMs,
       heap_used_bytes: heap.used_heap_size,
-      snapshot_bytes: this.snapshotBytes,
       build_in: this.builds.buildIn,
       ...freshnessStats(this.feed, this.applier, this.audit, this.options.auditPerMinute, this.feedMode, this.relay, this.follower),
     };

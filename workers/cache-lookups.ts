@@ -1,5 +1,6 @@
 import { isAfter, type ContactPage, type PageCursor } from '../src/cache/contact-page';
 import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart, type TicketBody } from '../src/cache/widget-body';
+import type { WorkerStats } from '../src/cache/protocol';
 import type { Logger } from '../src/logger';
 import type { AssetIndex } from './asset-index';
 import type { Directory } from './directory';
@@ -12,7 +13,7 @@ const NO_CONTACT: TicketBody = [NO_CONTACT_BODY, NO_CONTACT_TAG, 0];
  * front to SQL.
  */
 export class CacheLookups {
-  readonly counters = { hits: 0, empty: 0, slowLookups: 0 };
+  private readonly counters = { hits: 0, empty: 0, slowLookups: 0 };
 
   constructor(
     private readonly index: AssetIndex,
@@ -65,6 +66,10 @@ export class CacheLookups {
     if (ms <= this.slowLookupMs) return;
     this.counters.slowLookups++;
     this.logger.warn({ event: 'cache.slow_lookup', duration_ms: Math.round(ms * 1000) / 1000, batch: count }, 'slow cache lookup');
+  }
+
+  stats(): Pick<WorkerStats, 'hits' | 'empty' | 'slow_lookups'> {
+    return { hits: this.counters.hits, empty: this.counters.empty, slow_lookups: this.counters.slowLookups };
   }
 
   private countedSlice(contactId: number) {
