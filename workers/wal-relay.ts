@@ -22,6 +22,8 @@ const PRUNE_EVERY_TICKS = 10;
 /** pgoutput sends text; the relay reads dates and timestamps in one fixed form (feed-rows.ts). */
 const REPLICATION_SETTINGS = '-c DateStyle=ISO,YMD -c TimeZone=UTC';
 const UNIQUE_VIOLATION = '23505';
+/** How soon a batch whose transactions were not visible yet is tried again. */
+const VISIBILITY_POLL_MS = 2;
 
 export interface WalRelayOptions {
   databaseUrl: string;
@@ -187,14 +189,14 @@ export class WalRelay {
       announced ? 'replication slot created; the notify triggers covered the gap' : 'replication slot created; every instance resyncs',
     );
     if (announced) return;
-    this.queue.push({ rows: [['rs']], lsn: null, commitTimeMs: Date.now() });
+    this.queue.push({ rows: [['rs']], lsn: null, xid: null, commitTimeMs: Date.now() });
     this.publish();
   }
 
   private onMessage(lsn: string, message: Pgoutput.Message): void {
     // The parser keeps the relation and reads later rows with its columns' parsers: text as sent is wanted.
     if (message.tag === 'relation') for (const column of message.columns) column.parser = (text: string) => text;
-    else if (message.tag === 'begin') this.transaction = new WalTransaction();
+    else if (message.tag === 'begin') this.transaction = new WalTransaction(message.xid);
     else if (message.tag === 'commit') {
       const committed = this.transaction?.commit(message.commitEndLsn ?? lsn, Number((message.commitTime as bigint) / 1000n));
       this.transaction = undefined;
@@ -220,8 +222,14 @@ export class WalRelay {
         const batch = nextBatch(queue);
         const lsn = batch.findLast((c) => c.lsn !== null)?.lsn;
         const lock = this.lock!;
+        const xids = batch.flatMap((c) => (c.xid === null ? [] : [c.xid]));
         try {
-          await lock.query(PUBLISH_BATCH_SQL, [this.seq + 1, lsn ?? null, JSON.stringify(batch.flatMap((c) => c.rows)), CHANGE_CHANNEL]);
+          const published = await lock.query(PUBLISH_BATCH_SQL, [this.seq + 1, lsn ?? null, JSON.stringify(batch.flatMap((c) => c.rows)), CHANGE_CHANNEL, xids]);
+          // A transaction in it is not visible yet (PUBLISH_BATCH_SQL): a follower's next build could miss it.
+          if (published.rowCount === 0) {
+            await sleep(VISIBILITY_POLL_MS);
+            continue;
+          }
         } catch (err) {
           // The number is taken: another instance leads (this one was ended as silent), so this one does not.
           if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
