@@ -266,6 +266,7 @@ export class ChangeApplier {
   private async readRows(kind: 'ticket' | 'contact', ids: Set<number>, generation: number): Promise<void> {
     while (ids.size > 0) {
       const chunk = firstOf(ids, CHUNK);
+      const readSince = this.directory.writeMark;
       if (kind === 'ticket') {
         const { rows } = await this.pool.query<{ id: number; contact_id: number | null }>(
           'SELECT id, contact_id FROM tickets WHERE id = ANY($1::int[])',
@@ -273,7 +274,7 @@ export class ChangeApplier {
         );
         if (generation !== this.generation) throw DISCARDED;
         const found = new Map(rows.map((r) => [r.id, r.contact_id]));
-        for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined);
+        for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined, readSince);
       } else {
         const { rows } = await this.pool.query<{ id: number; name: string }>(
           'SELECT id, to_json(name)::text AS name FROM contacts WHERE id = ANY($1::int[])',
@@ -281,7 +282,7 @@ export class ChangeApplier {
         );
         if (generation !== this.generation) throw DISCARDED;
         const found = new Map(rows.map((r) => [r.id, r.name]));
-        for (const id of chunk) this.directory.setContact(id, found.get(id));
+        for (const id of chunk) this.directory.setContact(id, found.get(id), readSince);
       }
       for (const id of chunk) ids.delete(id);
       this.applied += chunk.length;
