@@ -22,8 +22,9 @@ const PRUNE_EVERY_TICKS = 10;
 /** pgoutput sends text; the relay reads dates and timestamps in one fixed form (feed-rows.ts). */
 const REPLICATION_SETTINGS = '-c DateStyle=ISO,YMD -c TimeZone=UTC';
 const UNIQUE_VIOLATION = '23505';
-/** How soon a batch whose transactions were not visible yet is tried again. */
-const VISIBILITY_POLL_MS = 2;
+/** A batch whose transactions are not visible yet is tried again after 2 ms, doubling up to 100 ms. */
+const VISIBILITY_POLL_MIN_MS = 2;
+const VISIBILITY_POLL_MAX_MS = 100;
 
 export interface WalRelayOptions {
   databaseUrl: string;
@@ -217,6 +218,7 @@ export class WalRelay {
     if (this.publishing || !this.lock || !this.leader) return;
     this.publishing = true;
     const queue = this.queue;
+    let visibilityPollMs = VISIBILITY_POLL_MIN_MS;
     void (async () => {
       while (queue.length > 0 && this.leader && this.queue === queue) {
         const batch = nextBatch(queue);
@@ -227,9 +229,11 @@ export class WalRelay {
           const published = await lock.query(PUBLISH_BATCH_SQL, [this.seq + 1, lsn ?? null, JSON.stringify(batch.flatMap((c) => c.rows)), CHANGE_CHANNEL, xids]);
           // A transaction in it is not visible yet (PUBLISH_BATCH_SQL): a follower's next build could miss it.
           if (published.rowCount === 0) {
-            await sleep(VISIBILITY_POLL_MS);
+            await sleep(visibilityPollMs);
+            visibilityPollMs = Math.min(visibilityPollMs * 2, VISIBILITY_POLL_MAX_MS);
             continue;
           }
+          visibilityPollMs = VISIBILITY_POLL_MIN_MS;
         } catch (err) {
           // The number is taken: another instance leads (this one was ended as silent), so this one does not.
           if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
