@@ -81,6 +81,7 @@ export class ChangeRereader {
   private async readRows(kind: 'ticket' | 'contact', ids: Set<number>, current: () => boolean): Promise<void> {
     while (ids.size > 0) {
       const chunk = firstOf(ids, CHUNK);
+      const readSince = this.directory.writeMark;
       if (kind === 'ticket') {
         const { rows } = await this.pool.query<{ id: number; contact_id: number | null }>(
           REREAD_TICKETS_SQL,
@@ -88,7 +89,7 @@ export class ChangeRereader {
         );
         if (!current()) throw DISCARDED;
         const found = new Map(rows.map((r) => [r.id, r.contact_id]));
-        for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined);
+        for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined, readSince);
       } else {
         const { rows } = await this.pool.query<{ id: number; name: string }>(
           REREAD_CONTACTS_SQL,
@@ -96,7 +97,7 @@ export class ChangeRereader {
         );
         if (!current()) throw DISCARDED;
         const found = new Map(rows.map((r) => [r.id, r.name]));
-        for (const id of chunk) this.directory.setContact(id, found.get(id));
+        for (const id of chunk) this.directory.setContact(id, found.get(id), readSince);
       }
       for (const id of chunk) ids.delete(id);
       this.tally.applied += chunk.length;
