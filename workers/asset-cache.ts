@@ -101,6 +101,7 @@ export class AssetCache {
    */
   start(): void {
     this.updateState('warming');
+    void this.builder?.run(null, { name: 'ready' }).catch(() => undefined);
     this.audit.start();
     const followed = {
       rows: (rows: FeedRow[]) => this.applier.applyRows(rows),
