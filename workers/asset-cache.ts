@@ -101,7 +101,7 @@ export class AssetCache {
    */
   start(): void {
     this.updateState('warming');
-    void this.builder?.run(null, { name: 'ready' }).catch(() => undefined);
+    this.builds.prestart();
     this.audit.start();
     const followed = {
       rows: (rows: FeedRow[]) => this.applier.applyRows(rows),
