@@ -1,9 +1,9 @@
-import http from 'node:http';
+import { fork } from 'node:child_process';
+import path from 'node:path';
 import type { Commit, LiveTarget } from './live-latency';
 import { pacedLoad } from './paced-load';
 import { round2 } from './percentiles';
 import { rssBytes } from './rss';
-import { openSubscriber, type SseSubscriber } from './sse-subscriber';
 
 // Streams are opened this many at a time: a burst of thousands of connects would measure the accept queue.
 const OPEN_BATCH = 100;
@@ -31,6 +31,7 @@ export interface OpenStreamsOptions {
  * in one run (issue 18: p99 within 1.5×), the RSS those streams cost, and the fan-out of one change to all
  * of them: when the first and the last subscriber received it, counted from the commit's acknowledgement.
  * Rounds: without, with, without again (after closing them), so the noise between rounds shows beside the ratio.
+ * The streams are held by a child process (stream-holder.ts), so only the service's cost is measured.
  */
 export async function openStreamsCost(options: OpenStreamsOptions) {
   const headers = { authorization: `Bearer ${options.token}` };
@@ -42,29 +43,36 @@ export async function openStreamsCost(options: OpenStreamsOptions) {
       headers,
       path: (i) => `/api/assets/widget/${options.tickets[(i * 7919) % options.tickets.length]}`,
     });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-  const subscribers: SseSubscriber[] = [];
+  const holder = fork(path.join(__dirname, 'stream-holder.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const reply = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: { type: string; message?: string }) => {
+        if (message.type !== type && message.type !== 'failed') return;
+        holder.off('message', onMessage);
+        if (message.type === 'failed') reject(new Error(`stream holder: ${message.message}`));
+        else resolve(message as T);
+      };
+      holder.on('message', onMessage);
+    });
   try {
     const without = await widgetRound();
     const rssBefore = rssBytes(options.pid);
-    const path = `/api/assets/widget/${options.target.ticket}/events`;
-    const openStart = performance.now();
-    while (subscribers.length < options.streams) {
-      const batch = Math.min(OPEN_BATCH, options.streams - subscribers.length);
-      subscribers.push(...(await Promise.all(Array.from({ length: batch }, () => openSubscriber(options.url, path, headers, agent)))));
-    }
-    const openMs = performance.now() - openStart;
+    const opened = reply<{ openMs: number }>('opened');
+    holder.send({ type: 'open', url: options.url, path: `/api/assets/widget/${options.target.ticket}/events`, headers, streams: options.streams, batch: OPEN_BATCH });
+    const { openMs } = await opened;
     const rssOpen = rssBytes(options.pid);
     const withStreams = await widgetRound();
 
     const hostname = `FANOUT-${options.tag}`;
-    const seen = subscribers.map((s) => s.waitFor(JSON.stringify(hostname), FAN_OUT_GIVE_UP_MS));
+    const seen = reply<{ at: number[] }>('seen');
+    holder.send({ type: 'watch', needle: JSON.stringify(hostname), giveUpMs: FAN_OUT_GIVE_UP_MS });
     await options.commit(options.target, hostname);
-    const acked = performance.now();
-    const events = await Promise.all(seen);
-    const times = events.flatMap((e) => (e ? [e.at - acked] : [])).sort((a, b) => a - b);
+    const acked = performance.timeOrigin + performance.now();
+    const times = (await seen).at.map((at) => at - acked).sort((a, b) => a - b);
     const rssAfterFanOut = rssBytes(options.pid);
-    for (const s of subscribers.splice(0)) s.close();
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    holder.send({ type: 'close' });
+    await exited;
     // The same round again once they are closed: how far apart two rounds without streams are is the noise.
     const withoutAfter = await widgetRound();
 
@@ -88,7 +96,6 @@ export async function openStreamsCost(options: OpenStreamsOptions) {
       fan_out_last_ms: times.length > 0 ? round2(times[times.length - 1]!) : null,
     };
   } finally {
-    for (const s of subscribers) s.close();
-    agent.destroy();
+    if (holder.connected) holder.kill();
   }
 }
