@@ -3,8 +3,9 @@
  * apply() cost. Run: npm run bench:index -- [N]   (N defaults to 1,000,000)
  * Prints one JSON line.
  */
-import { AssetIndex, encodeAssetFragment, type AssetChange, type AssetEntry } from '../workers/asset-index';
-import { SnapshotBuilder, type PackedSnapshot, type SnapshotRow } from '../workers/snapshot';
+import type { AssetEntry } from '../workers/asset-entry';
+import { AssetIndex, encodeAssetFragment, type AssetChange } from '../workers/asset-index';
+import { SnapshotBuilder, type PackedSnapshot } from '../workers/snapshot';
 import { prng } from './lib/prng';
 
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -78,7 +79,7 @@ function buildSnapshot(): { snapshot: PackedSnapshot; watch: Stopwatch; fragment
   let fragmentBytes = 0;
   let next = 0;
   let contact = 0;
-  const batch: SnapshotRow[] = [];
+  const batch: AssetEntry[] = [];
   while (next < N) {
     // Rows are synthesised in cursor-sized batches so only the builder's own work is timed.
     batch.length = 0;

@@ -104,6 +104,10 @@ export class Metrics {
     counter('asset_cache_feed_wal_reconnects_total', 'Replication connections lost and resumed from the confirmed LSN (no resync)', (s) => s.feed_wal_reconnects);
     counter('asset_cache_feed_takeovers_total', 'Times this instance took the lead of the WAL relay', (s) => s.feed_takeovers);
     counter('asset_cache_feed_slots_created_total', 'Replication slots created (none existed, or the one there was invalidated)', (s) => s.feed_slots_created);
+    counter('asset_cache_feed_gaps_total', 'Gaps in the WAL relay batch numbers found and read back (no resync)', (s) => s.feed_gaps);
+    counter('asset_cache_feed_gap_resyncs_total', 'Gaps older than the relay batch retention (resynced)', (s) => s.feed_gap_resyncs);
+    counter('asset_cache_feed_leader_silences_total', 'Times the WAL relay leader sent no batch or heartbeat for 3 s (cache not fresh, leader session ended)', (s) => s.feed_leader_silences);
+    counter('asset_cache_feed_rereads_total', 'Changed rows re-read from the database (WAL mode: only rows sent incomplete)', (s) => s.feed_rereads);
     counter('asset_cache_audit_checks_total', 'Background audit samples compared with SQL', (s) => s.audit_checks);
     counter('asset_cache_drift_total', 'Audit samples where the cache still differed from SQL after a settle time', (s) => s.drift);
     counter('asset_cache_worker_restarts_total', 'Cache worker restarts after an exit, crash or memory limit', (s) => s.worker_restarts);

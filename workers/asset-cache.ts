@@ -12,10 +12,12 @@ import { ChangeApplier } from './change-applier';
 import type { ChangeNotice } from '../src/cache/protocol';
 import { ChangeNotices } from './change-notices';
 import { ChangeFeed } from './change-feed';
+import type { FeedRow } from './feed-rows';
 import { toAssetChange } from './cache-write';
 import { Directory, directoryTransferList, emptyDirectory } from './directory';
 import { DriftAudit } from './drift-audit';
 import { createReaderPool, freshnessStats } from './freshness';
+import type { FeedFollower } from './feed-follower';
 import type { FeedMode } from './feed-mode';
 import { emptySnapshot, snapshotTransferList } from './snapshot';
 import { startFeed } from './start-feed';
@@ -50,6 +52,9 @@ export class AssetCache {
   private feedMode: FeedMode | null = null;
   /** WAL mode only: campaigns to consume the slot and republish its changes to every instance's feed. */
   private relay: WalRelay | undefined;
+  /** WAL mode only: reads the relay's batches in order and tells a gap or a silent leader. */
+  private follower: FeedFollower | undefined;
+  private leaderSilent = false;
   private state: CacheState = 'cold';
   private warmed = false;
   private feedUp = false;
@@ -69,6 +74,8 @@ export class AssetCache {
     private readonly logger: Logger,
     private readonly onState: (state: CacheState) => void,
     onChanges: (notice: ChangeNotice) => void = () => undefined,
+    /** The jitter's random source, 0 <= r < 1 (a test fixes it). */
+    private readonly random: () => number = Math.random,
   ) {
     this.notices = new ChangeNotices(onChanges);
     this.index.onContactChanged = (contactId) => this.notices.contact(contactId);
@@ -85,13 +92,14 @@ export class AssetCache {
       { databaseUrl: options.databaseUrl, heartbeatMs: options.heartbeatMs, heartbeatTimeoutMs: options.heartbeatTimeoutMs, logger },
       {
         change: (kind, id, version) => this.applier.add(kind, id, version),
-        lost: () => this.distrust(true),
+        // WAL mode: what was published meanwhile is read from the relay's batches, not rebuilt.
+        lost: () => (this.follower ? this.setFeedUp(false) : this.distrust(true)),
         restored: () => {
-          this.feedUp = true;
-          this.updateState();
+          if (this.follower) return void this.follower.resume().then(() => this.setFeedUp(true));
+          this.setFeedUp(true);
           this.refresh('resync').catch(() => undefined);
         },
-        resync: () => this.resync(),
+        relay: (seq, batch) => this.follower?.heard(seq, batch),
       },
     );
   }
@@ -103,10 +111,20 @@ export class AssetCache {
   start(): void {
     this.updateState('warming');
     this.audit.start();
-    void startFeed(this.options, this.logger, this.feed)
-      .then(({ mode, relay }) => {
+    const followed = {
+      rows: (rows: FeedRow[]) => this.applier.applyRows(rows),
+      resync: () => this.resync(),
+      silence: (silent: boolean) => {
+        this.leaderSilent = silent;
+        this.updateState();
+      },
+      takeOver: () => void this.relay?.takeOver().catch((err: unknown) => this.logger.warn({ err: safeError(err), event: 'feed.relay_takeover_failed' }, 'could not end the silent leader')),
+    };
+    void startFeed(this.options, this.logger, this.feed, this.reader, followed)
+      .then(({ mode, relay, follower }) => {
         this.feedMode = mode;
         this.relay = relay;
+        this.follower = follower;
         this.feedUp = true;
         return this.refresh('startup').catch(() => undefined);
       })
@@ -191,7 +209,7 @@ export class AssetCache {
 
   private async build(reason: string): Promise<WarmResult> {
     clearTimeout(this.retryTimer);
-    if (JITTERED.has(reason)) await new Promise((resolve) => setTimeout(resolve, Math.random() * this.options.buildJitterMs));
+    if (JITTERED.has(reason)) await new Promise((resolve) => setTimeout(resolve, this.random() * this.options.buildJitterMs));
     const started = performance.now();
     const losses = this.losses;
     const feedUp = this.feedUp;
@@ -239,6 +257,13 @@ export class AssetCache {
     }
   }
 
+  /** A resync asked for while the feed was down is started once it is back. */
+  private setFeedUp(up: boolean): void {
+    this.feedUp = up;
+    this.updateState();
+    if (up && this.stale && !this.building) this.refresh('resync').catch(() => undefined);
+  }
+
   /** Changes may be missed (feed lost, stalled re-reads, drift): degraded until a build begun after this completes. */
   private distrust(feedLost = false): void {
     if (feedLost) this.feedUp = false;
@@ -262,7 +287,7 @@ export class AssetCache {
   }
 
   private updateState(forced?: CacheState): void {
-    const state = forced ?? (!this.warmed ? (this.building ? 'warming' : 'degraded') : this.feedUp && !this.stale ? 'ready' : 'degraded');
+    const state = forced ?? (!this.warmed ? (this.building ? 'warming' : 'degraded') : this.feedUp && !this.stale && !this.leaderSilent ? 'ready' : 'degraded');
     if (state === this.state) return;
     this.state = state;
     this.onState(state);
@@ -295,7 +320,7 @@ export class AssetCache {
       heap_used_bytes: heap.used_heap_size,
       snapshot_bytes: this.snapshotBytes,
       build_in: this.buildIn,
-      ...freshnessStats(this.feed, this.applier, this.audit, this.options.auditPerMinute, this.feedMode, this.relay),
+      ...freshnessStats(this.feed, this.applier, this.audit, this.options.auditPerMinute, this.feedMode, this.relay, this.follower),
     };
   }
 
@@ -303,6 +328,7 @@ export class AssetCache {
     clearTimeout(this.retryTimer);
     this.audit.stop();
     this.applier.close();
+    this.follower?.stop();
     await this.relay?.stop();
     await this.feed.stop();
     await this.builder?.destroy();

@@ -2,23 +2,12 @@
  * The cache worker's live view of every active asset: an immutable PackedSnapshot (the base) with single-row
  * changes layered on top (the overlay) until the next full refresh replaces the base.
  */
+import type { AssetEntry } from './asset-entry';
 import { ContactOverlay, type ListItem } from './contact-overlay';
 import type { WidgetAsset } from '../src/cache/protocol';
 import { assetsTag, type AssetsPart } from '../src/cache/widget-body';
 import type { PackedSnapshot } from './snapshot';
-import { clientLowerBound, contactSlot, entryAt, entryIndexOfId, fragmentAt } from './snapshot-reader';
-
-/** One active asset. Entries handed out by the index are shared with it, hence read-only. */
-export interface AssetEntry {
-  readonly id: number;
-  /** 0 = unassigned. */
-  readonly contactId: number;
-  readonly clientId: number;
-  readonly createdAtUs: number;
-  readonly version: number;
-  /** The widget JSON object, serialised. */
-  readonly fragment: string;
-}
+import { contactSlot, entryAt, entryIndexOfId, fragmentAt } from './snapshot-reader';
 
 /**
  * A single-row change. `remove` covers retired, deleted or otherwise no longer active; its version is the row
@@ -37,8 +26,6 @@ interface OverlayRecord {
 // Shared and frozen: contacts without assets are common, and answering them should not allocate.
 const NO_ASSETS: AssetsPart = Object.freeze({ total: 0, assetsJson: '[]', tag: assetsTag(0, []) });
 
-const newestFirst = (a: AssetEntry, b: AssetEntry): number => b.createdAtUs - a.createdAtUs || b.id - a.id;
-
 /**
  * A contact with no list in the ContactOverlay is exactly its contiguous base run, so the hot widget path
  * reads the typed arrays directly; the first change touching a contact gives it a list.
@@ -47,8 +34,6 @@ export class AssetIndex {
   private base: PackedSnapshot;
   private overrides = new Map<number, OverlayRecord>();
   private lists: ContactOverlay;
-  /** Live overlay entries per client, so byClient need not scan the whole overlay. */
-  private clientExtras = new Map<number, Map<number, AssetEntry>>();
   private visible: number;
   private visibleContacts: number;
   private epoch = 0;
@@ -101,21 +86,6 @@ export class AssetIndex {
     return entries;
   }
 
-  /** Every active asset of a client, unassigned ones included, newest first. */
-  byClient(clientId: number): AssetEntry[] {
-    const { byClient, ids } = this.base;
-    const entries: AssetEntry[] = [];
-    const end = clientLowerBound(this.base, clientId + 1);
-    for (let k = clientLowerBound(this.base, clientId); k < end; k++) {
-      const index = byClient[k]!;
-      if (!this.overrides.has(ids[index]!)) entries.push(entryAt(this.base, index));
-    }
-    const extras = this.clientExtras.get(clientId);
-    if (extras === undefined) return entries;
-    entries.push(...extras.values());
-    return entries.sort(newestFirst);
-  }
-
   /** The active asset `id`, or undefined when it is unknown or no longer active. */
   byId(id: number): AssetEntry | undefined {
     const record = this.overrides.get(id);
@@ -147,7 +117,6 @@ export class AssetIndex {
     if (record !== undefined) {
       if (version <= record.version) return false;
       previous = record.entry;
-      if (record.entry !== undefined) this.clientExtras.get(record.entry.clientId)?.delete(id);
     } else {
       const index = entryIndexOfId(this.base, id);
       if (index >= 0) {
@@ -192,7 +161,6 @@ export class AssetIndex {
     this.base = next;
     this.overrides = new Map();
     this.lists = new ContactOverlay(next);
-    this.clientExtras = new Map();
     this.visible = next.count;
     this.visibleContacts = next.contactKeys.length;
     // apply's version check is the filter: it refuses exactly the records `next` already holds an equal or newer version of.
@@ -227,9 +195,6 @@ export class AssetIndex {
 
   private enter(entry: AssetEntry): void {
     this.visible++;
-    let extras = this.clientExtras.get(entry.clientId);
-    if (extras === undefined) this.clientExtras.set(entry.clientId, (extras = new Map()));
-    extras.set(entry.id, entry);
     if (entry.contactId !== 0 && this.lists.insert(entry.contactId, entry)) this.visibleContacts++;
   }
 }

@@ -4,6 +4,8 @@ import type { AssetChange, AssetIndex } from './asset-index';
 import { ASSET_COLUMNS } from './cache-sql';
 import type { ChangeKind } from './change-message';
 import type { Directory } from './directory';
+import { applyFeedRows } from './apply-feed-rows';
+import type { FeedRow } from './feed-rows';
 import { batchSize, PendingChanges, type ChangeBatch } from './pending-changes';
 
 const CHUNK = 1_000;
@@ -73,6 +75,8 @@ export class ChangeApplier {
   private readonly onStall: () => void;
   applied = 0;
   lastAppliedAt: number | null = null;
+  /** Rows re-read from the database (in WAL mode, only rows the relay could not send whole). */
+  reread = 0;
   /** Re-reads that failed and were retried. */
   failures = 0;
   /** Times a change waited past `retryMs` and the cache was told to resync. */
@@ -99,6 +103,13 @@ export class ChangeApplier {
     this.pending.note(kind, id, version);
     this.schedule();
     this.armWatchdog();
+  }
+
+  /** A WAL relay batch's rows, applied as they are (apply-feed-rows.ts); rows marked for a re-read are noted. */
+  applyRows(rows: FeedRow[]): void {
+    if (this.closed) return;
+    this.applied += applyFeedRows(rows, this.index, this.directory, (kind, id, version) => this.add(kind, id, version));
+    this.lastAppliedAt = Date.now();
   }
 
   /** Changes noted and not applied yet (pending and in flight). */
@@ -230,6 +241,7 @@ export class ChangeApplier {
         rowMode: 'array',
       });
       if (generation !== this.generation) throw DISCARDED;
+      this.reread += chunk.length;
       const seen = new Set<number>();
       for (const [id, contactId, clientId, createdUs, version, fragment, status] of rows) {
         seen.add(id);
@@ -273,6 +285,7 @@ export class ChangeApplier {
       }
       for (const id of chunk) ids.delete(id);
       this.applied += chunk.length;
+      this.reread += chunk.length;
     }
   }
 }

@@ -23,8 +23,8 @@ export interface ChangeFeedEvents {
   lost(): void;
   /** LISTEN is in place again after a loss; the caller must resync whatever it missed. */
   restored(): void;
-  /** The WAL relay says changes were lost upstream (new slot, TRUNCATE): the caller must resync. */
-  resync(): void;
+  /** The WAL relay published batch `seq` (`batch`), or its heartbeat says `seq` is the last one. */
+  relay(seq: number, batch: boolean): void;
 }
 
 /**
@@ -83,9 +83,8 @@ export class ChangeFeed {
     const message = parseChangeMessage(payload);
     if (message.type === 'change') {
       this.events.change(message.kind, message.id, message.version);
-    } else if (message.type === 'resync') {
-      this.options.logger.warn({ event: 'feed.resync_requested' }, 'the WAL relay asked every instance to resync');
-      this.events.resync();
+    } else if (message.type === 'relay') {
+      this.events.relay(message.seq, message.batch);
     } else if (message.type !== 'heartbeat') {
       this.invalid++;
       if (this.invalidLogged.has(message.reason)) return;

@@ -1,7 +1,7 @@
 /**
  * The per-contact lists of contacts that changes have touched since the base snapshot, kept newest first.
  */
-import type { AssetEntry } from './asset-index';
+import type { AssetEntry } from './asset-entry';
 import type { PackedSnapshot } from './snapshot';
 import { contactSlot, entryAt, fragmentAt } from './snapshot-reader';
 

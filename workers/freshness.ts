@@ -4,6 +4,7 @@ import { safeError, type Logger } from '../src/logger';
 import type { ChangeApplier } from './change-applier';
 import type { ChangeFeed } from './change-feed';
 import type { DriftAudit } from './drift-audit';
+import type { FeedFollower } from './feed-follower';
 import type { FeedMode } from './feed-mode';
 import type { WalRelay } from './wal-relay';
 
@@ -28,12 +29,17 @@ type FreshnessStats = Pick<
   | 'feed_wal_reconnects'
   | 'feed_takeovers'
   | 'feed_slots_created'
+  | 'feed_seq'
+  | 'feed_gaps'
+  | 'feed_gap_resyncs'
+  | 'feed_leader_silences'
+  | 'feed_rereads'
 >;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** How fresh the cache is, measured: what the feed refused, what waits to be applied, what the audit found. */
-export function freshnessStats(feed: ChangeFeed, applier: ChangeApplier, audit: DriftAudit, auditPerMinute: number, mode: FeedMode | null, relay?: WalRelay): FreshnessStats {
+export function freshnessStats(feed: ChangeFeed, applier: ChangeApplier, audit: DriftAudit, auditPerMinute: number, mode: FeedMode | null, relay?: WalRelay, follower?: FeedFollower): FreshnessStats {
   const leader = relay?.leader ?? false;
   return {
     feed_mode: mode,
@@ -43,6 +49,11 @@ export function freshnessStats(feed: ChangeFeed, applier: ChangeApplier, audit: 
     feed_wal_reconnects: relay?.walReconnects ?? 0,
     feed_takeovers: relay?.takeovers ?? 0,
     feed_slots_created: relay?.slotsCreated ?? 0,
+    feed_seq: follower?.seq ?? null,
+    feed_gaps: follower?.counts.gaps ?? 0,
+    feed_gap_resyncs: follower?.counts.gapResyncs ?? 0,
+    feed_leader_silences: follower?.counts.silences ?? 0,
+    feed_rereads: applier.reread,
     changes_applied: applier.applied,
     last_change_at: iso(applier.lastAppliedAt),
     feed_invalid: feed.invalid,

@@ -2,7 +2,7 @@
  * Read-side lookups on a PackedSnapshot, straight on its typed arrays: binary searches, and decoding only
  * the entries a caller asks for.
  */
-import type { AssetEntry } from './asset-index';
+import type { AssetEntry } from './asset-entry';
 import type { PackedSnapshot } from './snapshot';
 import { indexOfSorted } from './sorted-search';
 
@@ -30,22 +30,22 @@ export function entryIndexOfId(s: PackedSnapshot, id: number): number {
   return -1;
 }
 
-/** First position in `byClient` whose entry's clientId is >= `clientId`. */
-export function clientLowerBound(s: PackedSnapshot, clientId: number): number {
-  const { byClient, clientIds } = s;
-  let low = 0;
-  let high = byClient.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (clientIds[byClient[mid]!]! < clientId) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
 /** The serialised widget object of entry `index`. */
 export function fragmentAt(s: PackedSnapshot, index: number): string {
-  return decoder.decode(s.fragments.subarray(s.fragOffsets[index]!, s.fragOffsets[index + 1]!));
+  const start = s.fragStarts[index]!;
+  const starts = s.fragmentChunkStarts;
+  // The last chunk starting at or before `start`: a handful of steps, there are a few hundred chunks at most.
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if (starts[mid]! <= start) low = mid;
+    else high = mid - 1;
+  }
+  const chunk = s.fragmentChunks[low];
+  if (chunk === undefined) return '';
+  const base = starts[low]!;
+  return decoder.decode(chunk.subarray(start - base, s.fragEnds[index]! - base));
 }
 
 /** Entry `index` decoded into an object. */

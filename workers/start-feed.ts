@@ -1,6 +1,8 @@
+import type pg from 'pg';
 import type { CacheWorkerOptions } from '../src/cache/protocol';
 import type { ChangeFeed } from './change-feed';
 import { safeError, type Logger } from '../src/logger';
+import { FeedFollower, type FeedFollowerEvents } from './feed-follower';
 import { chooseFeedMode, FeedRefusedError, type FeedMode } from './feed-mode';
 import { FOLLOW_APPLICATION_NAME, WalRelay } from './wal-relay';
 
@@ -21,10 +23,17 @@ async function decideMode(options: CacheWorkerOptions, logger: Logger): Promise<
 }
 
 /**
- * Decides the feed (feed-mode.ts) and LISTENs; in WAL mode the relay then campaigns to lead, so this
- * instance already listens for what it will publish. Resolves once listening.
+ * Decides the feed (feed-mode.ts) and LISTENs; in WAL mode the follower then notes the last batch published
+ * (the snapshot built next holds what it carried) and the relay campaigns to lead, so this instance already
+ * listens for what it will publish. Resolves once listening.
  */
-export async function startFeed(options: CacheWorkerOptions, logger: Logger, feed: ChangeFeed): Promise<{ mode: FeedMode; relay?: WalRelay }> {
+export async function startFeed(
+  options: CacheWorkerOptions,
+  logger: Logger,
+  feed: ChangeFeed,
+  reader: pg.Pool,
+  events: FeedFollowerEvents,
+): Promise<{ mode: FeedMode; relay?: WalRelay; follower?: FeedFollower }> {
   const mode = await decideMode(options, logger);
   if (mode === 'notify') {
     await feed.start();
@@ -32,7 +41,17 @@ export async function startFeed(options: CacheWorkerOptions, logger: Logger, fee
   }
   feed.applicationName = FOLLOW_APPLICATION_NAME;
   const relay = new WalRelay({ databaseUrl: options.databaseUrl, logger });
+  const follower = new FeedFollower(reader, logger, events);
   await feed.start();
+  for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    try {
+      await follower.start();
+      break;
+    } catch (err) {
+      logger.warn({ err: safeError(err), event: 'feed.batch_read_failed', retry_in_ms: delay }, 'could not read the last feed batch');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
   relay.start();
-  return { mode, relay };
+  return { mode, relay, follower };
 }

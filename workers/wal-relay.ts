@@ -3,20 +3,25 @@ import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-log
 import { safeError, type Logger } from '../src/logger';
 import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
 import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
-import { ensureSlot, notifyListenerPresent, PUBLICATION, slotLagBytes, slotName } from './wal-slot';
-import { WalTransaction, type CommittedChanges } from './wal-transaction';
+import { LAST_SEQ_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './cache-sql';
+import { LEADER_LOCK_SQL, releaseSlot, terminateLeader } from './relay-lock';
+import { ensureSlot, notifyListenerPresent, PUBLICATION, reportedAs, slotLagBytes, slotName } from './wal-slot';
+import { nextBatch, WalTransaction, type CommittedChanges } from './wal-transaction';
 
 export const RELAY_APPLICATION_NAME = 'asset-cache-relay';
 export const WAL_APPLICATION_NAME = 'asset-cache-wal';
 /** The LISTEN connection of an instance in WAL mode (a notify-mode one is LISTEN_APPLICATION_NAME). */
 export const FOLLOW_APPLICATION_NAME = 'asset-cache-follow';
-/** Advisory lock key of the relay's leadership; advisory locks are per database, like the slot. */
-const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('awc_cache_wal_relay')) AS leader, current_database() AS database`;
-/** Notifications per statement: one statement (one commit, one NOTIFY lock) per thousand changes. */
-const CHUNK = 1_000;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 2_000;
-const LAG_POLL_MS = 1_000;
+/** The leader's tick: lag poll, and a heartbeat when it published nothing since the last tick. */
+export const LEADER_HEARTBEAT_MS = 1_000;
+/** Batches older than this are pruned; a follower further behind resyncs (feed-follower.ts). */
+export const BATCH_RETENTION_SECONDS = 300;
+const PRUNE_EVERY_TICKS = 10;
+/** pgoutput sends text; the relay reads dates and timestamps in one fixed form (feed-rows.ts). */
+const REPLICATION_SETTINGS = '-c DateStyle=ISO,YMD -c TimeZone=UTC';
+const UNIQUE_VIOLATION = '23505';
 
 export interface WalRelayOptions {
   databaseUrl: string;
@@ -29,13 +34,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The WAL side of the change feed. One instance per database leads (a session advisory lock): it consumes
- * the logical replication slot with pgoutput, in commit order, and republishes each committed transaction's
- * changed ids on the change channel, a thousand per NOTIFY statement, so the notify commit lock is taken by
- * this one publisher instead of by every writer. Every instance (the leader too) applies them through its
- * own LISTEN feed and re-reads the rows, exactly as with the triggers. An LSN is confirmed only once the
- * changes up to it are published; after any disconnect the relay resumes from the confirmed LSN, so a lost
- * replication connection costs no resync anywhere. Leader gone (lock session closed): another instance takes
- * the lock within `campaignMs` and resumes from the same slot.
+ * the logical replication slot with pgoutput, in commit order, and publishes the changed rows (feed-rows.ts)
+ * in numbered batches: each batch is inserted into awc_feed_batches and its number NOTIFYed in one statement,
+ * so the notify commit lock is taken by this one publisher instead of by every writer. Every instance (the
+ * leader too) reads the batches after the last it applied (feed-follower.ts) and applies the rows as they
+ * are. An LSN is confirmed only once the batch holding it is committed; after any disconnect the relay
+ * resumes from the confirmed LSN, so a lost replication connection costs no resync anywhere. Idle, the
+ * leader NOTIFYs a heartbeat with the last number every second. Leader gone (lock session closed) or silent
+ * (followers end its session, takeOver): another instance takes the lock within `campaignMs` and resumes.
  */
 export class WalRelay {
   /** Named after the database (wal-slot.ts), known once connected. */
@@ -46,6 +52,10 @@ export class WalRelay {
   private queue: CommittedChanges[] = [];
   private publishing = false;
   private lagTimer: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  /** The number of the last batch published, by this leader or the ones before it. */
+  private seq = 0;
+  private lastPublishedMs = 0;
   private stopped = false;
   /** A notify-mode instance was listening at the last check, so the triggers were left enabled. */
   private triggersKept = false;
@@ -97,6 +107,7 @@ export class WalRelay {
     const { rows } = await lock.query<{ leader: boolean; database: string }>(LEADER_LOCK_SQL);
     if (!rows[0]!.leader || this.stopped) return this.resign();
     this.slot = slotName(rows[0]!.database);
+    this.seq = Number((await lock.query<{ seq: string }>(LAST_SEQ_SQL)).rows[0]!.seq);
     // The slot first, while the triggers (if on) still announce every change: then nothing falls between them.
     await this.checkSlot();
     await this.retireTriggers(lock);
@@ -105,7 +116,7 @@ export class WalRelay {
     // A resync the slot check queued before the lead was taken goes out now.
     this.publish();
     this.options.logger.info({ event: 'feed.relay_leader', slot: this.slot, notify_triggers: this.triggersKept ? 'kept' : 'disabled' }, 'WAL relay leads');
-    this.lagTimer = setInterval(() => void this.pollLag(), LAG_POLL_MS);
+    this.lagTimer = setInterval(() => void this.tick(), LEADER_HEARTBEAT_MS);
     void this.consume();
   }
 
@@ -120,7 +131,7 @@ export class WalRelay {
       // A new service each time: the library would otherwise ask to start at the last LSN it received,
       // skipping what was received but never confirmed. Starting at 0/0 means "the slot's confirmed LSN".
       const service = new LogicalReplicationService(
-        { connectionString: this.options.databaseUrl, application_name: WAL_APPLICATION_NAME },
+        { connectionString: this.options.databaseUrl, application_name: WAL_APPLICATION_NAME, options: REPLICATION_SETTINGS },
         { acknowledge: { auto: false, timeoutSeconds: 0 } },
       );
       this.service = service;
@@ -149,6 +160,16 @@ export class WalRelay {
   }
 
   /**
+   * A follower heard nothing from the leader for too long (event loop blocked, publishing stuck): its lock
+   * session is ended, so this instance's campaign (or another's) takes the lead.
+   */
+  async takeOver(): Promise<void> {
+    if (this.leader || this.stopped) return;
+    const pid = await terminateLeader(this.options.databaseUrl, RELAY_APPLICATION_NAME);
+    this.options.logger.warn({ event: 'feed.relay_takeover', terminated_pid: pid }, 'silent WAL relay leader ended; taking over');
+  }
+
+  /**
    * Before leading and before every subscription: a slot that is missing (first start, dropped by hand) or
    * invalidated (max_slot_wal_keep_size) is created anew. What it had not decoded is gone, so every instance is
    * told to resync, unless the notify triggers were on all along and announced it (a first start: the
@@ -157,6 +178,8 @@ export class WalRelay {
   private async checkSlot(): Promise<void> {
     const announced = await notifyTriggersEnabled(this.lock!);
     const slot = await ensureSlot(this.lock!, this.slot);
+    // Holding the lock, any consumer still on the slot is a former leader's: it would refuse this one.
+    await releaseSlot(this.lock!, this.slot);
     if (slot === 'ready') return;
     this.slotsCreated++;
     this.options.logger[announced ? 'info' : 'error'](
@@ -164,12 +187,14 @@ export class WalRelay {
       announced ? 'replication slot created; the notify triggers covered the gap' : 'replication slot created; every instance resyncs',
     );
     if (announced) return;
-    this.queue.push({ payloads: [JSON.stringify({ t: 'rs' })], lsn: null, commitTimeMs: Date.now() });
+    this.queue.push({ rows: [['rs']], lsn: null, commitTimeMs: Date.now() });
     this.publish();
   }
 
   private onMessage(lsn: string, message: Pgoutput.Message): void {
-    if (message.tag === 'begin') this.transaction = new WalTransaction();
+    // The parser keeps the relation and reads later rows with its columns' parsers: text as sent is wanted.
+    if (message.tag === 'relation') for (const column of message.columns) column.parser = (text: string) => text;
+    else if (message.tag === 'begin') this.transaction = new WalTransaction();
     else if (message.tag === 'commit') {
       const committed = this.transaction?.commit(message.commitEndLsn ?? lsn, Number((message.commitTime as bigint) / 1000n));
       this.transaction = undefined;
@@ -182,10 +207,10 @@ export class WalRelay {
 
   /** A keepalive while nothing is received and unpublished: everything up to it is handled, confirm it. */
   private onKeepalive(lsn: string): void {
-    if (!this.transaction && this.queue.length === 0 && !this.publishing) void this.service?.acknowledge(lsn);
+    if (!this.transaction && this.queue.length === 0 && !this.publishing) void this.service?.acknowledge(reportedAs(lsn));
   }
 
-  /** Publishes committed transactions in order, then confirms the last one's LSN; retries on failure. */
+  /** Publishes committed transactions in numbered batches, confirming each batch's last LSN once committed. */
   private publish(): void {
     if (this.publishing || !this.lock || !this.leader) return;
     this.publishing = true;
@@ -193,20 +218,25 @@ export class WalRelay {
     void (async () => {
       while (queue.length > 0 && this.leader && this.queue === queue) {
         const batch = nextBatch(queue);
-        const payloads = batch.flatMap((c) => c.payloads);
+        const lsn = batch.findLast((c) => c.lsn !== null)?.lsn;
+        const lock = this.lock!;
         try {
-          for (let i = 0; i < payloads.length; i += CHUNK) {
-            await this.lock!.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [CHANGE_CHANNEL, payloads.slice(i, i + CHUNK)]);
-          }
+          await lock.query(PUBLISH_BATCH_SQL, [this.seq + 1, lsn ?? null, JSON.stringify(batch.flatMap((c) => c.rows)), CHANGE_CHANNEL]);
         } catch (err) {
+          // The number is taken: another instance leads (this one was ended as silent), so this one does not.
+          if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+            this.onLockLost(lock, err as Error);
+            break;
+          }
           this.options.logger.warn({ err: safeError(err), event: 'feed.relay_publish_failed' }, 'could not publish changes; retrying');
           await sleep(BACKOFF_MIN_MS);
           continue;
         }
+        this.seq++;
+        this.lastPublishedMs = Date.now();
         if (this.queue !== queue) break;
         queue.splice(0, batch.length);
-        const lsn = batch.findLast((c) => c.lsn !== null)?.lsn;
-        if (lsn) await this.service?.acknowledge(lsn);
+        if (lsn) await this.service?.acknowledge(reportedAs(lsn));
       }
       this.publishing = false;
       // The lead was lost and taken again meanwhile: the new queue is this loop's to publish.
@@ -224,9 +254,13 @@ export class WalRelay {
     await setNotifyTriggers(lock, false);
   }
 
-  private async pollLag(): Promise<void> {
+  /** Every second while leading: the heartbeat when idle, the slot's lag, pruning now and then. */
+  private async tick(): Promise<void> {
     const lock = this.lock;
     if (!lock || !this.leader) return;
+    const idle = !this.publishing && this.queue.length === 0 && Date.now() - this.lastPublishedMs >= LEADER_HEARTBEAT_MS / 2;
+    if (idle) await lock.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
+    if (++this.ticks % PRUNE_EVERY_TICKS === 0) await lock.query(PRUNE_BATCHES_SQL, [BATCH_RETENTION_SECONDS]).catch(() => undefined);
     this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
     if (this.triggersKept) await this.retireTriggers(lock).catch(() => undefined);
   }
@@ -255,16 +289,4 @@ export class WalRelay {
       await lock.end().catch(() => undefined);
     }
   }
-}
-
-/** Whole transactions from the head of the queue, at most CHUNK changes unless the first alone is larger. */
-function nextBatch(queue: CommittedChanges[]): CommittedChanges[] {
-  let changes = 0;
-  let count = 0;
-  for (const committed of queue) {
-    if (count > 0 && changes + committed.payloads.length > CHUNK) break;
-    changes += committed.payloads.length;
-    count++;
-  }
-  return queue.slice(0, count);
 }

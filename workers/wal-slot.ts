@@ -48,3 +48,15 @@ export async function notifyListenerPresent(client: pg.ClientBase, listenApplica
   const { rows } = await client.query('SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 LIMIT 1', [listenApplicationName]);
   return rows.length > 0;
 }
+
+/**
+ * What to pass to the library's acknowledge() so that the server is told `lsn` itself: it reports one past
+ * the LSN given. One past a keepalive's position (where the next commit record may begin) would confirm
+ * that commit before it was received, and a reconnect would then skip it.
+ */
+export function reportedAs(lsn: string): string {
+  const [high, low] = lsn.split('/');
+  const position = (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`) - 1n;
+  if (position < 0n) return lsn;
+  return `${(position >> 32n).toString(16).toUpperCase()}/${(position & 0xffffffffn).toString(16).toUpperCase()}`;
+}

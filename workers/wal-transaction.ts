@@ -1,24 +1,31 @@
 import type { Pgoutput } from 'pg-logical-replication';
+import { assetRow, contactRow, ticketRow, type FeedRow, type RawRow } from './feed-rows';
 
-/** One decoded transaction's changes as change-channel payloads (see change-message.ts). */
+/** One decoded transaction's changed rows, in the relay's batch format (feed-rows.ts). */
 export interface CommittedChanges {
-  payloads: string[];
-  /** The commit's end LSN, confirmed once the payloads are published; null for the relay's own messages. */
+  rows: FeedRow[];
+  /** The commit's end LSN, confirmed once the batch holding it is published; null for the relay's own rows. */
   lsn: string | null;
   /** When it committed (ms since the epoch): the relay's lag is counted from the oldest not yet published. */
   commitTimeMs: number;
 }
 
-const KIND_OF_TABLE: Record<string, 'a' | 't' | 'c'> = { assets: 'a', tickets: 't', contacts: 'c' };
-const OP_OF_TAG = { insert: 'i', update: 'u', delete: 'd' } as const;
+/** Rows per batch: whole transactions up to a thousand rows (one larger transaction is one batch). */
+const CHUNK = 1_000;
+
+const ROW_OF_TABLE: Record<string, { upsert: (row: RawRow) => FeedRow; deleted: 'ad' | 'td' | 'cd' }> = {
+  assets: { upsert: assetRow, deleted: 'ad' },
+  tickets: { upsert: ticketRow, deleted: 'td' },
+  contacts: { upsert: contactRow, deleted: 'cd' },
+};
 
 /**
- * Collects one transaction's row changes from pgoutput, one payload per row (the newest version of an asset
- * updated many times), in the triggers' format, so every instance handles them as it handles a trigger's.
- * Rows carry their id and, for assets, their version; deletes carry the key only (replica identity default).
+ * Collects one transaction's row changes from pgoutput, the last version of each row only (an asset updated
+ * many times in one transaction is sent once). Deletes carry the key only (replica identity default): the
+ * cache removes by id, so it needs no more.
  */
 export class WalTransaction {
-  private readonly changes = new Map<string, { t: string; op: string; id: number; v?: number }>();
+  private readonly changes = new Map<string, FeedRow>();
   /** TRUNCATE names no rows: every instance must resync. */
   private truncated = false;
 
@@ -28,19 +35,27 @@ export class WalTransaction {
       return;
     }
     if (message.tag !== 'insert' && message.tag !== 'update' && message.tag !== 'delete') return;
-    const t = KIND_OF_TABLE[message.relation.name];
-    if (t === undefined || message.relation.schema !== 'public') return;
-    const row = (message.tag === 'delete' ? (message.old ?? message.key) : message.new) as Record<string, unknown> | null;
-    const id = Number(row?.id);
-    const op = OP_OF_TAG[message.tag];
-    const version = t === 'a' && op !== 'd' ? Number(row?.version) : undefined;
-    const key = `${t}${id}`;
-    const before = this.changes.get(key);
-    this.changes.set(key, { t, op, id, ...(version === undefined ? {} : { v: Math.max(version, before?.v ?? 0) }) });
+    const table = ROW_OF_TABLE[message.relation.name];
+    if (table === undefined || message.relation.schema !== 'public') return;
+    const row = (message.tag === 'delete' ? (message.old ?? message.key) : message.new) as RawRow;
+    const id = Number(row.id);
+    this.changes.set(`${message.relation.name}${id}`, message.tag === 'delete' ? [table.deleted, id] : table.upsert(row));
   }
 
   commit(lsn: string, commitTimeMs: number): CommittedChanges | undefined {
-    const payloads = this.truncated ? [JSON.stringify({ t: 'rs' })] : [...this.changes.values()].map((c) => JSON.stringify(c));
-    return payloads.length === 0 ? undefined : { payloads, lsn, commitTimeMs };
+    const rows: FeedRow[] = this.truncated ? [['rs']] : [...this.changes.values()];
+    return rows.length === 0 ? undefined : { rows, lsn, commitTimeMs };
   }
+}
+
+/** Whole transactions from the head of the queue, at most CHUNK rows unless the first alone is larger. */
+export function nextBatch(queue: CommittedChanges[]): CommittedChanges[] {
+  let changes = 0;
+  let count = 0;
+  for (const committed of queue) {
+    if (count > 0 && changes + committed.rows.length > CHUNK) break;
+    changes += committed.rows.length;
+    count++;
+  }
+  return queue.slice(0, count);
 }

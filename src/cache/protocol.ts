@@ -119,6 +119,16 @@ export interface WorkerStats {
   feed_wal_reconnects: number;
   feed_takeovers: number;
   feed_slots_created: number;
+  /** WAL mode: the last relay batch applied here; null in notify mode. */
+  feed_seq: number | null;
+  /** Gaps in the batch numbers found and read (missed notifications, LISTEN reconnects); none costs a resync. */
+  feed_gaps: number;
+  /** Gaps older than the relay's batch retention: resynced. */
+  feed_gap_resyncs: number;
+  /** Times no batch or heartbeat came from the relay's leader for 3 s (cache not fresh, leader's session ended). */
+  feed_leader_silences: number;
+  /** Changed rows re-read from the database: every change in notify mode, in WAL mode only rows sent incomplete. */
+  feed_rereads: number;
   /** Notifications refused as malformed (bad JSON, kind, op, id out of 1..2^31-1, version). */
   feed_invalid: number;
   /** Re-reads of changed rows that failed and were retried. */

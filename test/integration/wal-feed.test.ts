@@ -1,8 +1,7 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDatabase } from '../../src/db/seed';
-import { logicalServer } from '../helpers/logical-server';
-import { eventually, sqlWidget, startServicePair, type PairInstance, type ServicePair } from '../helpers/service-pair';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
+import { useWalPair } from '../helpers/wal-pair';
 
 const SEED = { contacts: 2_400, tickets: 3_600, assets: 12_000 };
 const BURST_ROWS = 10_000;
@@ -21,35 +20,14 @@ interface FeedStats {
 }
 
 describe('the WAL feed: one instance decodes the slot, every instance applies, nothing resyncs for a lost connection', () => {
-  let server: Awaited<ReturnType<typeof logicalServer>>;
+  const wal = useWalPair(SEED);
   let pair: ServicePair;
-
-  beforeAll(async () => {
-    server = await logicalServer();
-    pair = await startServicePair(async (db) => {
-      const client = await db.pool.connect();
-      try {
-        await seedDatabase(client, SEED);
-      } finally {
-        client.release();
-      }
-    }, server);
-  }, 120_000);
-  afterAll(async () => {
-    await pair?.stop();
-    await server?.stop();
+  beforeAll(() => {
+    pair = wal().pair;
   });
 
-  const stats = async (instance: PairInstance): Promise<FeedStats> => {
-    const res = await instance.call('/api/assets/cache/stats', { token: pair.techToken });
-    expect(res.status).toBe(200);
-    return res.body as FeedStats;
-  };
-  const widget = async (instance: PairInstance, ticket: number) => {
-    const res = await instance.call(`/api/assets/widget/${ticket}`, { token: pair.techToken });
-    expect(res.status, `widget ${ticket} from ${instance.url}; log: ${instance.log}`).toBe(200);
-    return res.body;
-  };
+  const stats = (instance: PairInstance) => wal().stats<FeedStats>(instance);
+  const widget = (instance: PairInstance, ticket: number) => wal().widget(instance, ticket);
   const leaderAndFollower = async (): Promise<[PairInstance, PairInstance]> =>
     eventually(async () => {
       const [a, b] = [await stats(pair.a), await stats(pair.b)];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AssetIndex, encodeAssetFragment, type AssetEntry } from '../../workers/asset-index';
+import type { AssetEntry } from '../../workers/asset-entry';
+import { AssetIndex, encodeAssetFragment } from '../../workers/asset-index';
 import { SnapshotBuilder, type PackedSnapshot } from '../../workers/snapshot';
 import { prng } from '../../load-tests/lib/prng';
 import { assetsTag } from '../../src/cache/widget-body';
@@ -45,13 +46,10 @@ describe('AssetIndex lookups', () => {
     expect(JSON.parse(index.widget(10).assetsJson)).toHaveLength(2);
   });
 
-  it('keeps unassigned assets out of contacts but findable by id and by client', () => {
+  it('keeps unassigned assets out of contacts but findable by id', () => {
     const index = fixture();
     expect(index.byContact(0)).toEqual([]);
     expect(index.byId(50)).toEqual(u50);
-    expect(ids(index.byClient(1))).toEqual([50, 2, 4, 3, 1]);
-    expect(ids(index.byClient(2))).toEqual([5, 51]);
-    expect(index.byClient(3)).toEqual([]);
     expect(index.size).toBe(7);
     expect(index.contacts).toBe(2);
   });
@@ -76,8 +74,7 @@ describe('AssetIndex.apply', () => {
     const created = asset(60, 12, T0 + 5, 100);
     expect(index.apply({ kind: 'upsert', entry: created })).toBe(true);
     expect(index.widget(12)).toMatchObject({ total: 1, assetsJson: json(created), tag: `1.${created.version}` });
-    expect(index.byClient(1)[0]?.id).toBe(50);
-    expect(ids(index.byClient(1))).toContain(60);
+    expect(index.byId(60)).toEqual(created);
     expect([index.size, index.contacts, index.overlaySize]).toEqual([8, 3, 1]);
   });
 
@@ -98,7 +95,6 @@ describe('AssetIndex.apply', () => {
     expect(index.apply({ kind: 'remove', id: 2, version: 100 })).toBe(true);
     expect(index.widget(10)).toMatchObject({ total: 3, assetsJson: json(a4, a3) });
     expect(index.byId(2)).toBeUndefined();
-    expect(ids(index.byClient(1))).not.toContain(2);
     expect(index.size).toBe(6);
   });
 
@@ -136,7 +132,7 @@ describe('AssetIndex.apply', () => {
     const index = fixture();
     expect(index.apply({ kind: 'remove', id: 51, version: Infinity })).toBe(true);
     expect(index.apply({ kind: 'upsert', entry: { ...u51, version: Number.MAX_SAFE_INTEGER } })).toBe(false);
-    expect(index.byClient(2).map((e) => e.id)).toEqual([5]);
+    expect(index.byId(51)).toBeUndefined();
     expect([index.size, index.contacts]).toEqual([6, 2]);
   });
 
@@ -204,7 +200,6 @@ describe('AssetIndex against a brute-force model', () => {
         const shown = expected.slice(0, 2);
         expect(index.widget(contact)).toEqual({ total: expected.length, assetsJson: json(...shown), tag: assetsTag(expected.length, shown.map((a) => a.version)) });
       }
-      for (let client = 1; client <= 4; client++) expect(index.byClient(client)).toEqual(active.filter((a) => a.clientId === client).sort(newest));
       for (let id = 1; id < nextId; id++) expect(index.byId(id)).toEqual(model.get(id));
     };
 

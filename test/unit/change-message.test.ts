@@ -13,9 +13,12 @@ describe('parseChangeMessage: the change feed acts only on payloads the triggers
     expect(parse({ t: 'hb', n: '123-4' })).toEqual({ type: 'heartbeat', nonce: '123-4' });
   });
 
-  it("accepts what the WAL relay sends: an asset delete with its key only, and a resync request", () => {
+  it("accepts an asset delete with its key only, and what the WAL relay sends: a batch's number and its heartbeat's", () => {
     expect(parse({ t: 'a', op: 'd', id: 5 })).toEqual({ type: 'change', kind: 'asset', id: 5 });
-    expect(parse({ t: 'rs' })).toEqual({ type: 'resync' });
+    expect(parse({ t: 'b', s: 12 })).toEqual({ type: 'relay', seq: 12, batch: true });
+    expect(parse({ t: 'lh', s: 0 })).toEqual({ type: 'relay', seq: 0, batch: false });
+    expect(parse({ t: 'b', s: '12' })).toEqual({ type: 'invalid', reason: 'bad_seq' });
+    expect(parse({ t: 'lh', s: -1 })).toEqual({ type: 'invalid', reason: 'bad_seq' });
   });
 
   it.each([

@@ -1,34 +1,35 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { AssetIndex } from '../../workers/asset-index';
-import { emptySnapshot, SnapshotBuilder, snapshotTransferList, type PackedSnapshot, type SnapshotRow } from '../../workers/snapshot';
+import type { AssetEntry } from '../../workers/asset-entry';
+import { emptySnapshot, SnapshotBuilder, snapshotTransferList, type PackedSnapshot } from '../../workers/snapshot';
+import { fragmentAt } from '../../workers/snapshot-reader';
 
 const T0 = 1_700_000_000_000_000; // microseconds, past 2^32 so both halves of the timestamp sort key matter
 
-function row(id: number, contactId: number, clientId: number, createdAtUs: number, version = id): SnapshotRow {
+function row(id: number, contactId: number, clientId: number, createdAtUs: number, version = id): AssetEntry {
   return { id, contactId, clientId, createdAtUs, version, fragment: JSON.stringify({ id, hostname: `HOST-${id}-é✓` }) };
 }
 
 /** The snapshot order, by comparator. */
-const inSnapshotOrder = (rows: SnapshotRow[]) => rows.slice().sort((a, b) => a.contactId - b.contactId || b.createdAtUs - a.createdAtUs || b.id - a.id);
+const inSnapshotOrder = (rows: AssetEntry[]) => rows.slice().sort((a, b) => a.contactId - b.contactId || b.createdAtUs - a.createdAtUs || b.id - a.id);
 
 /** Adds rows in the order given, as the database sends them (unordered), and packs them. */
-function build(rows: SnapshotRow[]): PackedSnapshot {
+function build(rows: AssetEntry[]): PackedSnapshot {
   const builder = new SnapshotBuilder();
   for (const r of rows) builder.add(r);
   return builder.finish();
 }
 
-function fragmentOf(s: PackedSnapshot, i: number): string {
-  return new TextDecoder().decode(s.fragments.subarray(s.fragOffsets[i], s.fragOffsets[i + 1]));
-}
+const fragmentOf = fragmentAt;
+const fragmentBytes = (s: PackedSnapshot) => s.fragmentChunks.reduce((sum, chunk) => sum + chunk.length, 0);
 
 const arraysOf = (s: PackedSnapshot) => [
-  s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.fragOffsets, s.fragments,
-  s.contactKeys, s.contactStarts, s.byClient, s.byId,
+  s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.fragStarts, s.fragEnds, ...s.fragmentChunks, s.fragmentChunkStarts,
+  s.contactKeys, s.contactStarts, s.byId,
 ];
 
-const sample = (): SnapshotRow[] => [
+const sample = (): AssetEntry[] => [
   row(1, 0, 7, T0 + 5),
   row(2, 10, 7, T0 + 1),
   row(3, 10, 7, T0 + 3),
@@ -49,38 +50,36 @@ describe('SnapshotBuilder', () => {
     expect(fragmentOf(s, 2)).toBe(JSON.stringify({ id: 4, hostname: 'HOST-4-é✓' }));
   });
 
-  it('orders byId by id and byClient by client, then newest first', () => {
+  it('orders byId by id', () => {
     const s = build(sample());
     expect(Array.from(s.byId, (i) => s.ids[i])).toEqual([1, 2, 3, 4, 5, 6, 7, 9]);
-    expect(Array.from(s.byClient, (i) => s.ids[i])).toEqual([1, 9, 4, 3, 7, 2, 5, 6]);
   });
 
-  it('matches a comparator sort on wide-ranging random ids, clients and timestamps', () => {
+  it('matches a comparator sort on wide-ranging random ids, contacts and timestamps', () => {
     let seed = 7;
     const random = (below: number) => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return Math.floor((seed / 2 ** 32) * below);
     };
-    // Mostly small client ids: one 16-bit digit is shared by most keys but not all, which must not skip its pass.
-    const clients = Array.from({ length: 40 }, (_, k) => 1 + random(k < 35 ? 65_000 : 2 ** 31 - 2));
+    // Mostly small contact ids: one radix digit is shared by most keys but not all, which must not skip its pass.
+    const contacts = Array.from({ length: 40 }, (_, k) => 1 + random(k < 35 ? 65_000 : 2 ** 31 - 2));
     // Before and after 1970 (some within one 32-bit word of it), with ties likely.
     const instants = [-5, 5, -(2 ** 32) - 5, 2 ** 32 + 5, ...Array.from({ length: 196 }, () => random(2 ** 52) - 2 ** 51)];
     const ids = new Set<number>();
     while (ids.size < 3000) ids.add(1 + random(2 ** 31 - 2));
-    const rows = Array.from(ids, (id) => row(id, random(3) === 0 ? 0 : 1 + random(500), clients[random(40)]!, instants[random(instants.length)]!));
+    const rows = Array.from(ids, (id) => row(id, random(3) === 0 ? 0 : contacts[random(40)]!, 1, instants[random(instants.length)]!));
     const s = build(rows);
-    const newest = (a: SnapshotRow, b: SnapshotRow) => b.createdAtUs - a.createdAtUs || b.id - a.id;
-    const byClient = rows.slice().sort((a, b) => a.clientId - b.clientId || newest(a, b));
-    expect(Array.from(s.byClient, (i) => s.ids[i])).toEqual(byClient.map((r) => r.id));
+    expect(Array.from(s.ids)).toEqual(inSnapshotOrder(rows).map((r) => r.id));
     expect(Array.from(s.byId, (i) => s.ids[i])).toEqual(Array.from(ids).sort((a, b) => a - b));
   });
 
   it('packs rows given in any order exactly as rows given in snapshot order, fragments following their rows', () => {
     const s = build(sample().reverse());
     const expected = build(inSnapshotOrder(sample()));
-    for (const name of ['ids', 'contactIds', 'clientIds', 'createdAtUs', 'versions', 'fragOffsets', 'fragments', 'contactKeys', 'contactStarts', 'byClient', 'byId'] as const) {
+    for (const name of ['ids', 'contactIds', 'clientIds', 'createdAtUs', 'versions', 'contactKeys', 'contactStarts', 'byId'] as const) {
       expect(Array.from(s[name]), name).toEqual(Array.from(expected[name]));
     }
+    for (let i = 0; i < s.count; i++) expect(fragmentOf(s, i)).toBe(fragmentOf(expected, i));
     expect(fragmentOf(s, 2)).toBe(JSON.stringify({ id: 4, hostname: 'HOST-4-é✓' }));
   });
 
@@ -106,15 +105,14 @@ describe('SnapshotBuilder', () => {
   });
 
   it('grows past its initial capacity and trims every array to its exact length, each on its own buffer', () => {
-    const rows: SnapshotRow[] = [];
+    const rows: AssetEntry[] = [];
     for (let id = 1; id <= 5000; id++) rows.push(row(id, id % 700, id % 13, T0 - id * 1000));
     const s = build(rows);
     expect(s.count).toBe(5000);
     expect(fragmentOf(s, 4999)).toBe(rows.find((r) => r.id === s.ids[4999])!.fragment);
-    expect(s.fragOffsets.length).toBe(5001);
-    expect(s.fragments.length).toBe(s.fragOffsets[5000]);
+    expect(fragmentBytes(s)).toBe(rows.reduce((sum, r) => sum + Buffer.byteLength(r.fragment), 0));
     expect(s.contactStarts.length).toBe(s.contactKeys.length + 1);
-    for (const array of [s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.byClient, s.byId]) expect(array.length).toBe(5000);
+    for (const array of [s.ids, s.contactIds, s.clientIds, s.createdAtUs, s.versions, s.fragStarts, s.fragEnds, s.byId]) expect(array.length).toBe(5000);
     const buffers = arraysOf(s).map((a) => a.buffer);
     expect(new Set(buffers).size).toBe(buffers.length);
     for (const a of arraysOf(s)) {
@@ -124,16 +122,16 @@ describe('SnapshotBuilder', () => {
   });
 
   it('round-trips fragments across chunk boundaries, one larger than a whole chunk included', () => {
-    const rows: SnapshotRow[] = [];
+    const rows: AssetEntry[] = [];
     for (let id = 1; id <= 400; id++) {
       const size = id === 200 ? 2_000_000 : 10_000 + id;
       rows.push({ ...row(id, 1 + (id % 9), 1, T0 - id), fragment: JSON.stringify({ id, note: 'ä€😀'.repeat(size / 4) }) });
     }
     const expected = new Map(rows.map((r) => [r.id, r.fragment]));
-    // Unordered input is rearranged out of the chunks; input in snapshot order is joined as it stands.
+    // Unordered input gets its offsets permuted; input in snapshot order keeps them as they stand.
     for (const s of [build(rows), build(inSnapshotOrder(rows))]) {
       for (let i = 0; i < s.count; i++) expect(fragmentOf(s, i)).toBe(expected.get(s.ids[i]!));
-      expect(s.fragments.length).toBe(rows.reduce((sum, r) => sum + Buffer.byteLength(r.fragment), 0));
+      expect(fragmentBytes(s)).toBe(rows.reduce((sum, r) => sum + Buffer.byteLength(r.fragment), 0));
     }
   });
 
@@ -141,7 +139,7 @@ describe('SnapshotBuilder', () => {
     const s = emptySnapshot();
     expect(s.count).toBe(0);
     expect(Array.from(s.contactStarts)).toEqual([0]);
-    expect(Array.from(s.fragOffsets)).toEqual([0]);
+    expect([s.fragStarts.length, s.fragEnds.length, s.fragmentChunks.length]).toEqual([0, 0, 0]);
     const index = new AssetIndex(s);
     expect(index.widget(1)).toEqual({ total: 0, assetsJson: '[]', tag: '0.' });
     expect(index.size).toBe(0);
@@ -150,15 +148,14 @@ describe('SnapshotBuilder', () => {
 
 describe('snapshotTransferList', () => {
   it('lists every buffer once, and the snapshot survives a transfer intact while the sender is detached', () => {
-    const rows: SnapshotRow[] = [];
+    const rows: AssetEntry[] = [];
     for (let id = 1; id <= 300; id++) rows.push(row(id, id % 40, id % 5, T0 + (id % 17)));
     const sent = build(rows);
     const expected = new AssetIndex(sent);
     const contacts = Array.from(sent.contactKeys);
     const widgets = contacts.map((c) => expected.widget(c));
-    const byClient = expected.byClient(3);
     const list = snapshotTransferList(sent);
-    expect(list).toHaveLength(11);
+    expect(list).toHaveLength(11 + sent.fragmentChunks.length);
 
     const { port1, port2 } = new MessageChannel();
     try {
@@ -167,7 +164,6 @@ describe('snapshotTransferList', () => {
       for (const a of arraysOf(sent)) expect(a.byteLength).toBe(0);
       const index = new AssetIndex(received);
       expect(contacts.map((c) => index.widget(c))).toEqual(widgets);
-      expect(index.byClient(3)).toEqual(byClient);
       expect(index.size).toBe(300);
     } finally {
       port1.close();

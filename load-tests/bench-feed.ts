@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/db/embedded';
+import { createLogger } from '../src/logger';
+import { projectPath } from '../src/paths';
+import { parseFlags } from './lib/args';
+import { datasetFor, ensureBenchDatabase } from './lib/bench-database';
+import { freePort, startServiceProcess, type ServiceProcess } from './lib/service-process';
+
+const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N]';
+const TICKS_PER_SECOND = 100;
+const BURST_ROWS = 10_000;
+const BURST_TRANSACTIONS = 20;
+const STEADY_RATE = 500;
+const STEADY_SECONDS = 20;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds the process has used so far (/proc/<pid>/stat utime + stime). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** pgbench's tps (without connection time) for single-row updates of `table`. */
+function pgbench(url: string, table: string, assets: number, args: string[]): number {
+  const script = path.join(os.tmpdir(), `awc-bench-feed-${process.pid}-${table}.sql`);
+  fs.writeFileSync(script, `\\set id random(1, ${assets})\nUPDATE ${table} SET pdq_device_id = :id::text WHERE id = :id;\n`);
+  const out = execFileSync('pgbench', ['-n', ...args, '-f', script, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  fs.rmSync(script);
+  return Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)![1]);
+}
+
+/**
+ * The WAL feed's cost and health (issue 15), on an embedded PostgreSQL with wal_level=logical and two
+ * service instances in WAL mode: writer throughput on `assets` (published) against `assets_outside` (an
+ * identical table, not published), interleaved in one run; the walsender's CPU for a 10,000-row burst and
+ * for a steady 500 writes/s; how long after the burst's last commit the slot's confirmed position caught up.
+ */
+async function main() {
+  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int' }, USAGE);
+  const assets = flags.assets ?? 100_000;
+  const seconds = flags.seconds ?? 15;
+  const rounds = flags.rounds ?? 2;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'awc-bench-feed-'));
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger: createLogger('warn') });
+  const resultsDir = projectPath('load-tests', 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const running: ServiceProcess[] = [];
+  let report: Record<string, unknown>;
+  try {
+    const db = await ensureBenchDatabase(server.url, datasetFor(assets));
+    const client = new pg.Client(db.url);
+    await client.connect();
+    await client.query('CREATE TABLE assets_outside (LIKE assets INCLUDING ALL)');
+    await client.query('INSERT INTO assets_outside SELECT * FROM assets');
+    await client.query('CREATE TRIGGER assets_outside_before_write BEFORE INSERT OR UPDATE ON assets_outside FOR EACH ROW EXECUTE FUNCTION assets_before_write()');
+    await client.query('VACUUM ANALYZE assets, assets_outside');
+    for (const name of ['a', 'b']) {
+      running.push(await startServiceProcess({ databaseUrl: db.url, logFile: path.join(resultsDir, `bench-feed-${stamp}-${name}.log`) }));
+    }
+    const walsender = async () => {
+      for (;;) {
+        const { rows } = await client.query<{ pid: number }>(`SELECT pid FROM pg_stat_replication WHERE application_name = 'asset-cache-wal'`);
+        if (rows[0]) return rows[0].pid;
+        await sleep(100);
+      }
+    };
+    /** Milliseconds until the slot has confirmed everything written so far. */
+    const caughtUp = async () => {
+      const started = performance.now();
+      const target = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+      for (;;) {
+        const { rows } = await client.query<{ done: boolean }>(
+          `SELECT bool_and(confirmed_flush_lsn >= $1::pg_lsn) AS done FROM pg_replication_slots WHERE database = current_database()`,
+          [target],
+        );
+        if (rows[0]!.done) return Math.round(performance.now() - started);
+        await sleep(10);
+      }
+    };
+    let pid = await walsender();
+    await caughtUp();
+    const census = await client.query<{ name: string; n: number }>(
+      `SELECT application_name AS name, count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'asset-cache-%' GROUP BY 1 ORDER BY 1`,
+    );
+    const triggers = await client.query<{ enabled: string }>(`SELECT tgenabled AS enabled FROM pg_trigger WHERE tgname = 'assets_notify'`);
+
+    const writers: Array<{ round: number; assets_tps: number; assets_outside_tps: number; ratio: number }> = [];
+    const writerArgs = ['-c', '16', '-j', '2', '-T', String(seconds)];
+    let writerCpu = 0;
+    for (let round = 1; round <= rounds; round++) {
+      pid = await walsender();
+      const cpu = cpuSeconds(pid);
+      const published = pgbench(db.url, 'assets', assets, writerArgs);
+      writerCpu += cpuSeconds(pid) - cpu;
+      const outside = pgbench(db.url, 'assets_outside', assets, writerArgs);
+      writers.push({ round, assets_tps: published, assets_outside_tps: outside, ratio: Math.round((published / outside) * 1000) / 1000 });
+      await caughtUp();
+    }
+
+    pid = await walsender();
+    let cpu = cpuSeconds(pid);
+    const per = BURST_ROWS / BURST_TRANSACTIONS;
+    for (let t = 0; t < BURST_TRANSACTIONS; t++) {
+      await client.query(`UPDATE assets SET pdq_device_id = 'burst-' || id WHERE id > $1 AND id <= $2`, [t * per, (t + 1) * per]);
+    }
+    const burstCatchUpMs = await caughtUp();
+    const burstCpu = cpuSeconds(pid) - cpu;
+
+    pid = await walsender();
+    cpu = cpuSeconds(pid);
+    const steadyTps = pgbench(db.url, 'assets', assets, ['-c', '4', '-j', '2', '-R', String(STEADY_RATE), '-T', String(STEADY_SECONDS)]);
+    await caughtUp();
+    const steadyCpu = cpuSeconds(pid) - cpu;
+    await client.end();
+
+    const round2 = (n: number) => Math.round(n * 100) / 100;
+    report = {
+      when: new Date().toISOString(),
+      command: `npm run bench:feed -- ${process.argv.slice(2).join(' ')}`,
+      assets,
+      cores: os.cpus().length,
+      loadavg_at_end: os.loadavg().map(round2),
+      service_connections: census.rows,
+      assets_notify_trigger: triggers.rows[0]?.enabled,
+      writers: { pgbench: `pgbench -n ${writerArgs.join(' ')}`, rounds: writers },
+      walsender_cpu_s_during_writer_runs: round2(writerCpu),
+      burst: { rows: BURST_ROWS, transactions: BURST_TRANSACTIONS, walsender_cpu_s: round2(burstCpu), slot_confirmed_after_ms: burstCatchUpMs },
+      steady: { target_rate: STEADY_RATE, seconds: STEADY_SECONDS, tps: round2(steadyTps), walsender_cpu_s: round2(steadyCpu), walsender_core_share: round2(steadyCpu / STEADY_SECONDS) },
+    };
+  } finally {
+    await Promise.all(running.map((svc) => svc.stop()));
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const file = path.join(resultsDir, `bench-feed-${stamp}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to ${file}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,159 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
+import { useWalPair } from '../helpers/wal-pair';
+
+const SEED = { contacts: 300, tickets: 600, assets: 2_000 };
+
+interface BatchStats {
+  state: string;
+  refreshes: number;
+  feed_leader: boolean;
+  feed_seq: number | null;
+  feed_gaps: number;
+  feed_gap_resyncs: number;
+  feed_leader_silences: number;
+  feed_rereads: number;
+  feed_takeovers: number;
+  pending_changes: number;
+}
+
+describe('the WAL relay batches: rows applied as sent, gaps read back, a silent leader replaced', () => {
+  const wal = useWalPair(SEED);
+  let pair: ServicePair;
+  beforeAll(() => {
+    pair = wal().pair;
+  });
+
+  const stats = (instance: PairInstance) => wal().stats<BatchStats>(instance);
+  const both = () => Promise.all([stats(pair.a), stats(pair.b)]);
+  const widget = (instance: PairInstance, ticket: number) => wal().widget(instance, ticket);
+  const leaderAndFollower = async (): Promise<[PairInstance, PairInstance]> =>
+    eventually(async () => {
+      const [a, b] = await both();
+      expect([a.feed_leader, b.feed_leader].filter(Boolean)).toHaveLength(1);
+      expect([a.state, b.state]).toEqual(['ready', 'ready']);
+      return a.feed_leader ? [pair.a, pair.b] : [pair.b, pair.a];
+    }, 15_000);
+  /** Tickets of contacts owning assets with ids in [from, to], a sample of at most `count`. */
+  const ticketsOf = async (from: number, to: number, count: number): Promise<number[]> => {
+    const { rows } = await pair.db.pool.query<{ id: number }>(
+      `SELECT DISTINCT ON (t.contact_id) t.id FROM tickets t JOIN assets a ON a.contact_id = t.contact_id
+       WHERE a.id BETWEEN $1 AND $2 ORDER BY t.contact_id, t.id LIMIT $3`,
+      [from, to, count],
+    );
+    return rows.map((r) => r.id);
+  };
+  const allMatchSql = async (tickets: number[], timeoutMs: number) => {
+    for (const ticket of tickets) {
+      const expected = await sqlWidget(pair.db, ticket);
+      for (const instance of [pair.a, pair.b]) {
+        await eventually(async () => expect(await widget(instance, ticket), `ticket ${ticket} on ${instance.url}`).toEqual(expected), timeoutMs);
+      }
+    }
+  };
+
+  it('applies asset, ticket and contact rows from the batches without re-reading any', async () => {
+    await leaderAndFollower();
+    const before = await both();
+    const { rows: pick } = await pair.db.pool.query<{ ticket: number; contact: number; other: number }>(
+      `SELECT t.id AS ticket, t.contact_id AS contact, o.id AS other FROM tickets t
+       JOIN contacts o ON o.client_id = t.client_id AND o.id <> t.contact_id
+       WHERE EXISTS (SELECT 1 FROM assets a WHERE a.contact_id = o.id AND a.status = 'active') LIMIT 1`,
+    );
+    const { ticket, contact, other } = pick[0]!;
+    await pair.db.pool.query(`UPDATE assets SET hostname = 'ROW-' || id WHERE contact_id = $1`, [other]);
+    await pair.db.pool.query(`UPDATE assets SET status = 'retired' WHERE id = (SELECT min(id) FROM assets WHERE contact_id = $1 AND status = 'active')`, [other]);
+    await pair.db.pool.query(
+      `INSERT INTO assets (hostname, client_id, contact_id, in_service_date, warranty_expiration_date)
+       SELECT 'NEW-ROW', client_id, id, '2025-01-01', '2029-02-03' FROM contacts WHERE id = $1`,
+      [other],
+    );
+    await pair.db.pool.query(`UPDATE contacts SET name = 'Renamed "quoted" \\ name' WHERE id = $1`, [other]);
+    await pair.db.pool.query('UPDATE tickets SET contact_id = $1 WHERE id = $2', [other, ticket]);
+    await pair.db.pool.query(`DELETE FROM assets WHERE id = (SELECT max(id) FROM assets WHERE contact_id = $1 AND hostname LIKE 'ROW-%')`, [other]);
+    await allMatchSql([ticket], 3_000);
+    expect(((await widget(pair.a, ticket)) as { contact_name: string }).contact_name).toBe('Renamed "quoted" \\ name');
+    await pair.db.pool.query('UPDATE tickets SET contact_id = $1 WHERE id = $2', [contact, ticket]);
+    await allMatchSql([ticket], 3_000);
+    const after = await both();
+    expect(after.map((s) => s.feed_rereads), 'not one row re-read').toEqual(before.map((s) => s.feed_rereads));
+    expect(after.map((s) => s.refreshes), 'no rebuild').toEqual(before.map((s) => s.refreshes));
+    expect(after[0]!.feed_seq, 'both at the same batch').toBe(after[1]!.feed_seq);
+  });
+
+  it('re-reads only a row whose TOASTed value pgoutput left out, and applies it', async () => {
+    await leaderAndFollower();
+    // The newest asset of all is on its contact's first widget page.
+    const { rows: newest } = await pair.db.pool.query<{ id: number }>(
+      `SELECT id FROM assets WHERE contact_id IS NOT NULL AND status = 'active' ORDER BY created_at DESC, id DESC LIMIT 1`,
+    );
+    const id = newest[0]!.id;
+    // Random 3-byte characters in several columns (pglz cannot shrink them): the row's values are stored out of
+    // line, and an update of another column sends them as "unchanged".
+    await pair.db.pool.query(`UPDATE assets SET hostname = w(), manufacturer = w(), model = w(), serial_number = w(), pdq_device_id = w() WHERE id = $1`.replaceAll(
+      'w()',
+      `(SELECT string_agg(chr(19968 + (random() * 20000)::int), '') FROM generate_series(1, 255))`,
+    ), [id]);
+    const [ticket] = await ticketsOf(id, id, 1);
+    await allMatchSql([ticket!], 3_000);
+    const before = await both();
+    await pair.db.pool.query(`UPDATE assets SET screenconnect_session_id = 'toast-check' WHERE id = $1`, [id]);
+    await eventually(async () => {
+      const after = await both();
+      expect(after.map((s, i) => s.feed_rereads - before[i]!.feed_rereads), 'that one row re-read on each instance').toEqual([1, 1]);
+    }, 3_000);
+    await allMatchSql([ticket!], 3_000);
+    expect(JSON.stringify(await widget(pair.a, ticket!))).toContain('toast-check');
+  });
+
+  it("a lost LISTEN connection: the batches published meanwhile are read back, every change applied, no rebuild", async () => {
+    await leaderAndFollower();
+    const before = await both();
+    const killed = await pair.db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'asset-cache-follow' AND datname = current_database()`);
+    expect(killed.rowCount, 'both instances LISTEN').toBe(2);
+    for (let i = 0; i < 20; i++) await pair.db.pool.query(`UPDATE assets SET pdq_device_id = 'gap-${i}-' || id WHERE id BETWEEN $1 AND $2`, [100 + i * 10, 109 + i * 10]);
+    await allMatchSql(await ticketsOf(100, 299, 40), 5_000);
+    const after = await eventually(async () => {
+      const now = await both();
+      expect(now.map((s) => s.state)).toEqual(['ready', 'ready']);
+      expect(now.map((s) => s.pending_changes)).toEqual([0, 0]);
+      return now;
+    }, 5_000);
+    expect(after.map((s) => s.refreshes), 'no rebuild').toEqual(before.map((s) => s.refreshes));
+    expect(after.every((s, i) => s.feed_gaps > before[i]!.feed_gaps), 'each counted its gap').toBe(true);
+    expect(after.map((s) => s.feed_gap_resyncs)).toEqual(before.map((s) => s.feed_gap_resyncs));
+    expect(after.map((s) => s.feed_rereads), 'read back as rows, not re-read').toEqual(before.map((s) => s.feed_rereads));
+  });
+
+  it('a leader alive but silent (SIGSTOP): the other goes not fresh, ends its session and takes over within 2 s of noticing', async () => {
+    const [leader, follower] = await leaderAndFollower();
+    const before = await stats(follower);
+    const stoppedAt = performance.now();
+    leader.service.child.kill('SIGSTOP');
+    try {
+      const noticed = await eventually(async () => {
+        const now = await stats(follower);
+        expect(now.feed_leader_silences).toBe(before.feed_leader_silences + 1);
+        return performance.now();
+      }, 6_000);
+      await eventually(async () => expect((await stats(follower)).feed_leader).toBe(true), 2_000);
+      const tookOver = performance.now();
+      await pair.db.pool.query(`UPDATE assets SET hostname = 'AFTER-SILENT-LEADER' WHERE id = 7`);
+      const [ticket] = await ticketsOf(7, 7, 1);
+      const expected = await sqlWidget(pair.db, ticket!);
+      await eventually(async () => expect(await widget(follower, ticket!)).toEqual(expected), 3_000);
+      await eventually(async () => expect((await stats(follower)).state).toBe('ready'), 3_000);
+      expect((await stats(follower)).refreshes, 'no rebuild for a takeover').toBe(before.refreshes);
+      console.log(
+        `leader SIGSTOPped: silence noticed after ${Math.round(noticed - stoppedAt)} ms, lead taken ${Math.round(tookOver - noticed)} ms later`,
+      );
+    } finally {
+      leader.service.child.kill('SIGCONT');
+    }
+    // The old leader, resumed, follows: it applies what it missed and does not lead.
+    const [ticket] = await ticketsOf(7, 7, 1);
+    const expected = await sqlWidget(pair.db, ticket!);
+    await eventually(async () => expect(await widget(leader, ticket!)).toEqual(expected), 10_000);
+    await eventually(async () => expect((await both()).map((s) => s.feed_leader).filter(Boolean)).toHaveLength(1), 5_000);
+  });
+});

@@ -1,0 +1,162 @@
+import type pg from 'pg';
+import { safeError, type Logger } from '../src/logger';
+import { LAST_SEQ_SQL, READ_BATCHES_SQL } from './cache-sql';
+import type { FeedRow } from './feed-rows';
+import { LEADER_HEARTBEAT_MS } from './wal-relay';
+
+/** Batches read per statement while catching up (up to ~200 kB each): well inside the reader's statement timeout. */
+const READ_LIMIT = 5;
+/** No batch and no heartbeat from the leader for this long: it is alive but not relaying, or gone. */
+export const LEADER_SILENCE_MS = 3 * LEADER_HEARTBEAT_MS;
+const RETRY_MS = 200;
+
+export interface FeedFollowerEvents {
+  /** The rows of one batch, in order. */
+  rows(rows: FeedRow[]): void;
+  /** Batches were pruned before this instance read them, or the relay asked: the cache must resync. */
+  resync(): void;
+  /** The leader went silent (true) or was heard again (false). */
+  silence(silent: boolean): void;
+  /** Still silent: end the leader's session so that an instance that relays takes the lead. */
+  takeOver(): void;
+}
+
+/**
+ * An instance's side of the WAL relay (wal-relay.ts): it knows the number of the last batch it applied and
+ * reads whatever follows whenever it hears of a later one: a batch's notification, the leader's idle
+ * heartbeat (which carries the last number, so a missed notification is noticed within a second), or its
+ * LISTEN connection coming back. A gap is therefore a catch-up read, logged and counted, never a silent
+ * loss; only a gap older than the relay's retention costs a resync. Hearing nothing from the leader for
+ * LEADER_SILENCE_MS marks the feed not fresh until it is heard again.
+ */
+export class FeedFollower {
+  private lastSeq = 0;
+  private heardMs = Date.now();
+  private takeOverMs = 0;
+  private checkedMs = Date.now();
+  private catching: Promise<boolean> | undefined;
+  private again = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private closed = false;
+  silent = false;
+  /**
+   * gaps: batches this instance was not notified of in order (missed, or while its LISTEN was away), read;
+   * gapResyncs: gaps older than the retention, resynced; silences: times the leader went silent.
+   */
+  readonly counts = { gaps: 0, gapResyncs: 0, silences: 0 };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+    private readonly events: FeedFollowerEvents,
+  ) {}
+
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /** Before the first snapshot build: the batches up to now hold changes the build will read. */
+  async start(): Promise<void> {
+    this.lastSeq = Number((await this.pool.query<{ seq: string }>(LAST_SEQ_SQL)).rows[0]!.seq);
+    this.heardMs = Date.now();
+    this.watchdog = setInterval(() => this.checkSilence(), LEADER_HEARTBEAT_MS / 4);
+  }
+
+  stop(): void {
+    this.closed = true;
+    clearInterval(this.watchdog);
+  }
+
+  /** A batch notified (`batch`) or a heartbeat carrying the leader's last number. */
+  heard(seq: number, batch: boolean): void {
+    this.heardMs = Date.now();
+    if (this.silent) {
+      this.silent = false;
+      this.logger.info({ event: 'feed.leader_heard', seq }, 'the WAL relay leader is heard again');
+      // Fresh again only once what was published meanwhile is applied.
+      void this.catchUp().then(() => this.silent || this.events.silence(false));
+    }
+    if (seq <= this.lastSeq) return;
+    if (seq > this.lastSeq + (batch ? 1 : 0) && !this.catching) {
+      this.counts.gaps++;
+      this.logger.warn({ event: 'feed.gap', from: this.lastSeq + 1, to: seq }, 'batches missed; reading them');
+    }
+    void this.catchUp();
+  }
+
+  /** The LISTEN connection is back: whatever was published meanwhile is read. */
+  resume(): Promise<boolean> {
+    this.counts.gaps++;
+    this.logger.info({ event: 'feed.catch_up', from: this.lastSeq + 1 }, 'LISTEN restored; reading the batches published meanwhile');
+    return this.catchUp();
+  }
+
+  /**
+   * Reads and applies every batch after the last applied; resolves true once caught up. One read runs at a
+   * time; a call meanwhile makes it read again. Failed reads are retried until they succeed or it stops.
+   */
+  catchUp(): Promise<boolean> {
+    if (this.catching) {
+      this.again = true;
+      return this.catching;
+    }
+    this.catching = this.read().finally(() => {
+      this.catching = undefined;
+    });
+    return this.catching;
+  }
+
+  private async read(): Promise<boolean> {
+    for (;;) {
+      this.again = false;
+      try {
+        for (;;) {
+          const { rows } = await this.pool.query<{ seq: string; rows: string }>(READ_BATCHES_SQL, [this.lastSeq, READ_LIMIT]);
+          if (rows.length === 0 || this.closed) break;
+          if (Number(rows[0]!.seq) !== this.lastSeq + 1) return this.lost(Number(rows.at(-1)!.seq));
+          for (const row of rows) this.apply(Number(row.seq), row.rows);
+        }
+      } catch (err) {
+        if (this.closed) return false;
+        this.logger.warn({ err: safeError(err), event: 'feed.batch_read_failed', seq: this.lastSeq, retry_in_ms: RETRY_MS }, 'could not read feed batches; retrying');
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+        this.again = true;
+      }
+      if (!this.again || this.closed) return !this.closed;
+    }
+  }
+
+  private apply(seq: number, text: string): void {
+    const rows = JSON.parse(text) as FeedRow[];
+    this.lastSeq = seq;
+    if (rows.some((r) => r[0] === 'rs')) return this.events.resync();
+    this.events.rows(rows);
+  }
+
+  /** The batches after lastSeq were pruned: whatever they held comes with a resync begun after this. */
+  private lost(newest: number): boolean {
+    this.counts.gapResyncs++;
+    this.logger.error({ event: 'feed.gap_lost', from: this.lastSeq + 1, to: newest }, 'missed batches are past the relay retention; resyncing');
+    this.lastSeq = newest;
+    this.events.resync();
+    return true;
+  }
+
+  private checkSilence(): void {
+    const now = Date.now();
+    // This instance's own event loop was held up (a build in this thread): what it has not read yet may be
+    // the leader's heartbeats, so the silence counts from now.
+    if (now - this.checkedMs > LEADER_HEARTBEAT_MS) this.heardMs = Math.max(this.heardMs, now);
+    this.checkedMs = now;
+    if (now - this.heardMs < LEADER_SILENCE_MS || this.closed) return;
+    if (!this.silent) {
+      this.silent = true;
+      this.counts.silences++;
+      this.logger.warn({ event: 'feed.leader_silent', silent_ms: now - this.heardMs, seq: this.lastSeq }, 'no batch or heartbeat from the WAL relay leader: cache not fresh; taking over');
+      this.events.silence(true);
+    }
+    if (now - this.takeOverMs < LEADER_SILENCE_MS) return;
+    this.takeOverMs = now;
+    this.events.takeOver();
+  }
+}
