@@ -16,6 +16,7 @@ const BARE_FILE = /^[\w.-]+\.(?:ts|js|mjs|sql|json|html|css|md)$/;
 const READ_ELSEWHERE: Record<string, string> = { INSTANCES: 'ecosystem.config.js', CHROMIUM_PATH: 'test/browser/browser-kit.ts' };
 
 const read = (file: string) => fs.readFileSync(projectPath(file), 'utf8');
+const scripts = Object.keys((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts);
 /** Folders git ignores hold what the code writes (results, screenshots): a doc naming them names an output. */
 const OUTPUT_FOLDERS = read('.gitignore').split('\n').filter((line) => line.endsWith('/'));
 
@@ -100,7 +101,7 @@ function configurationTableNames(): string[] {
   });
 }
 
-describe('what the docs name exists', () => {
+describe('the docs and the code name the same things', () => {
   const paths = DOCS.flatMap(namedPaths);
 
   it('finds the names it checks', () => {
@@ -120,10 +121,16 @@ describe('what the docs name exists', () => {
   });
 
   it('every `npm run` script named in the docs is in package.json', () => {
-    const scripts = Object.keys((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts);
     const named = DOCS.flatMap(npmScripts);
     expect(named.length).toBeGreaterThan(5);
     expect(named.filter((s) => !scripts.includes(s.name)).map((s) => `${s.doc}: npm run ${s.name}`)).toEqual([]);
+  });
+
+  it('ARCHITECTURE lists every benchmark and load script of package.json', () => {
+    const benchmarks = scripts.filter((name) => /^(?:bench:|load\b|soak\b)/.test(name));
+    const listed = npmScripts('docs/ARCHITECTURE.md').map((s) => s.name);
+    expect(benchmarks.length).toBeGreaterThan(4);
+    expect(benchmarks.filter((name) => !listed.includes(name))).toEqual([]);
   });
 
   it("every variable of the README's configuration table is read by src/config.ts, or by the file named for it", () => {
