@@ -101,6 +101,30 @@ function configurationTableNames(): string[] {
   });
 }
 
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+
+/** The headings of a markdown file (outside fenced blocks), as written. */
+function headings(file: string): string[] {
+  const prose = read(file).replace(/^```[^\n]*\n[\s\S]*?^```/gm, '');
+  return [...prose.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1]!);
+}
+
+/**
+ * Where a doc points into a doc: `[…](file#anchor)` and `[…](#anchor)` links, and the README's prose form
+ * `docs/x.md, "Section"` (or `docs/x.md, section "Section"`).
+ */
+function sectionReferences(doc: string): Array<{ doc: string; file: string; anchor: string }> {
+  const text = read(doc).replace(/^```[^\n]*\n[\s\S]*?^```/gm, '');
+  const links = [...text.matchAll(/\]\(([^)#\s]*)#([^)\s]+)\)/g)].map((m) => ({
+    doc,
+    file: m[1] ? path.posix.normalize(path.posix.join(path.posix.dirname(doc), m[1])) : doc,
+    anchor: m[2]!,
+  }));
+  const named = [...text.matchAll(/\b(docs\/[\w-]+\.md),? (?:section )?"([^"]+)"/g)].map((m) => ({ doc, file: m[1]!, anchor: slug(m[2]!) }));
+  return [...links, ...named];
+}
+
 describe('the docs and the code name the same things', () => {
   const paths = DOCS.flatMap(namedPaths);
 
@@ -118,6 +142,13 @@ describe('the docs and the code name the same things', () => {
     const { blocks } = codeSpans(read('docs/ARCHITECTURE.md'));
     const bare = blocks.flat().flatMap((line) => line.split(/[\s(),+;:]+/)).filter((word) => BARE_FILE.test(word));
     expect(bare.filter((name) => !fileNames.has(name))).toEqual([]);
+  });
+
+  it('every section a doc points to is a heading of its target', () => {
+    const references = DOCS.flatMap(sectionReferences);
+    expect(references.length).toBeGreaterThan(5);
+    const missing = references.filter((r) => !headings(r.file).map(slug).includes(r.anchor));
+    expect(missing.map((r) => `${r.doc}: ${r.file}#${r.anchor}`)).toEqual([]);
   });
 
   it('every `npm run` script named in the docs is in package.json', () => {
