@@ -4,7 +4,7 @@
  * Prints one JSON line.
  */
 import type { AssetEntry } from '../workers/asset-entry';
-import { AssetIndex, encodeAssetFragment, type AssetChange } from '../workers/asset-index';
+import { AssetIndex, encodeAssetFragment, type IndexChange } from '../workers/asset-index';
 import { SnapshotBuilder, type PackedSnapshot } from '../workers/snapshot';
 import { prng } from './lib/prng';
 
@@ -115,8 +115,8 @@ function timeWidgets(index: AssetIndex, contacts: Int32Array): number {
 }
 
 /** A realistic mix: hostname edits, moves between contacts, retirements and new assets. */
-function randomChanges(snapshot: PackedSnapshot, maxContact: number): AssetChange[] {
-  const changes: AssetChange[] = [];
+function randomChanges(snapshot: PackedSnapshot, maxContact: number): IndexChange[] {
+  const changes: IndexChange[] = [];
   let version = N + 1;
   let newId = N + 1;
   for (let k = 0; k < CHANGES; k++) {

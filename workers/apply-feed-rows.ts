@@ -1,4 +1,4 @@
-import type { AssetChange, AssetIndex } from './asset-index';
+import type { AssetIndex, IndexChange } from './asset-index';
 import type { ChangeKind } from './change-message';
 import type { Directory } from './directory';
 import type { FeedRow } from './feed-rows';
@@ -14,7 +14,7 @@ const KIND: Record<'a' | 't' | 'c', ChangeKind> = { a: 'asset', t: 'ticket', c: 
 export function applyFeedRows(rows: FeedRow[], index: AssetIndex, directory: Directory, reread: (kind: ChangeKind, id: number, version?: number) => void): number {
   let applied = 0;
   for (const row of rows) {
-    let change: AssetChange | undefined;
+    let change: IndexChange | undefined;
     switch (row[0]) {
       case 'a':
         change = { kind: 'upsert', entry: { id: row[1], version: row[2], contactId: row[3], clientId: row[4], createdAtUs: row[5], fragment: row[6] } };

@@ -1,35 +1,30 @@
 import v8 from 'node:v8';
 import pg from 'pg';
-import Piscina from 'piscina';
 import type { AssetWrite, CacheState, CacheWorkerOptions, WarmResult, WorkerStats } from '../src/cache/protocol';
 import { safeError, type Logger } from '../src/logger';
-import { isAfter, type ContactPage, type PageCursor } from '../src/cache/contact-page';
-import { NO_CONTACT_BODY, NO_CONTACT_TAG, widgetBody, widgetTag, type AssetsPart, type TicketBody } from '../src/cache/widget-body';
 import { AssetIndex } from './asset-index';
-import type { BuildTaskInput } from './build-snapshot.task';
-import { readSnapshot, type SnapshotRead } from './snapshot-read';
+import { CacheLookups } from './cache-lookups';
+import { BuildRunner } from './build-runner';
 import { ChangeApplier } from './change-applier';
 import type { ChangeNotice } from '../src/cache/protocol';
 import { ChangeNotices } from './change-notices';
 import { ChangeFeed } from './change-feed';
 import type { FeedRow } from './feed-rows';
-import { toAssetChange } from './cache-write';
-import { Directory, directoryTransferList, emptyDirectory } from './directory';
+import { toIndexChange } from './index-change';
+import { Directory, emptyDirectory } from './directory';
 import { DriftAudit } from './drift-audit';
 import { createReaderPool, freshnessStats } from './freshness';
 import type { FeedFollower } from './feed-follower';
 import type { FeedMode } from './feed-mode';
-import { emptySnapshot, snapshotTransferList } from './snapshot';
+import { emptySnapshot } from './snapshot';
 import { startFeed } from './start-feed';
+import { WarmRecord } from './warm-record';
 import type { WalRelay } from './wal-relay';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** Builds every instance may start at the same moment (a feed loss, a shared TTL): spread by CACHE_BUILD_JITTER_MS. */
 const JITTERED = new Set(['resync', 'ttl']);
-const NO_CONTACT: TicketBody = [NO_CONTACT_BODY, NO_CONTACT_TAG, 0];
-
-const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.byteLength, 0);
 
 /**
  * The cache the worker owns: the asset index and the ticket/contact directory, kept true by the change feed,
@@ -42,8 +37,7 @@ const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.b
 export class AssetCache {
   private readonly index = new AssetIndex(emptySnapshot());
   private readonly directory = new Directory(emptyDirectory());
-  /** Absent when snapshots are built in this worker (CACHE_BUILD_THREAD=false). */
-  private readonly builder: Piscina | undefined;
+  private readonly builds: BuildRunner;
   private readonly reader: pg.Pool;
   private readonly feed: ChangeFeed;
   private readonly applier: ChangeApplier;
@@ -64,10 +58,9 @@ export class AssetCache {
   private building: Promise<WarmResult> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = RETRY_MIN_MS;
-  private lastWarmAt = 0;
-  private lastWarmDurationMs: number | null = null;
-  private snapshotBytes = 0;
-  private counters = { hits: 0, empty: 0, refreshes: 0, refreshFailures: 0, slowLookups: 0 };
+  private readonly warms = new WarmRecord();
+  /** What the front reads; answered only while `servable`. */
+  readonly lookups: CacheLookups;
 
   constructor(
     private readonly options: CacheWorkerOptions,
@@ -78,12 +71,10 @@ export class AssetCache {
     private readonly random: () => number = Math.random,
   ) {
     this.notices = new ChangeNotices(onChanges);
+    this.lookups = new CacheLookups(this.index, this.directory, logger, options.slowLookupMs, (allowStale) => this.servable(allowStale));
     this.index.onContactChanged = (contactId) => this.notices.contact(contactId);
     this.directory.onChanged = (kind, id) => (kind === 'ticket' ? this.notices.ticket(id) : this.notices.contact(id));
-    // One stateless build thread, started on demand and let go when idle: a build is rare and heavy.
-    this.builder = options.buildThread
-      ? new Piscina({ filename: options.buildTaskFile, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, atomics: 'disabled' })
-      : undefined;
+    this.builds = new BuildRunner(options);
     this.reader = createReaderPool(options, logger);
     this.applier = new ChangeApplier(this.reader, this.index, this.directory, logger, { retryMs: options.feedRetryMs, onStall: () => this.resync() });
     const { reader: pool, index, directory, applier } = this;
@@ -135,68 +126,14 @@ export class AssetCache {
       });
   }
 
-  /**
-   * The whole widget body for a ticket, or null when the front must ask SQL (not ready, ticket not known).
-   * `allowStale` (grace, decided by the caller): answer from the current snapshot even though it is not ready.
-   */
-  lookupTicket(ticketId: number, allowStale = false): TicketBody | null {
-    if (!this.servable(allowStale)) return null;
-    const contactId = this.directory.contactOfTicket(ticketId);
-    if (contactId === undefined) return null;
-    if (contactId === 0) {
-      this.counters.hits++;
-      this.counters.empty++;
-      return NO_CONTACT;
-    }
-    const name = this.directory.nameJson(contactId);
-    if (name === undefined) return null;
-    const part = this.countedSlice(contactId);
-    return [widgetBody(part, name), widgetTag(contactId, part, name), contactId];
-  }
-
-  /** The widget's assets part for a contact the front already knows, or null when not ready. */
-  lookupContact(contactId: number): AssetsPart | null {
-    if (!this.servable()) return null;
-    return this.countedSlice(contactId);
-  }
-
-  /** A page of the contact's assets; null (ask SQL) when not ready or the contact is not known here. */
-  contactAssets(contactId: number, after: PageCursor | null, limit: number): ContactPage | null {
-    if (!this.servable() || this.directory.nameJson(contactId) === undefined) return null;
-    const all = this.index.byContact(contactId);
-    let start = after ? all.findIndex((e) => isAfter(e.createdAtUs, e.id, after)) : 0;
-    if (start < 0) start = all.length;
-    const page = all.slice(start, start + limit);
-    const last = page.at(-1);
-    return {
-      total: all.length,
-      assetsJson: `[${page.map((e) => e.fragment).join(',')}]`,
-      versions: page.map((e) => e.version),
-      next: last && start + limit < all.length ? { us: last.createdAtUs, id: last.id } : null,
-    };
-  }
-
-  private countedSlice(contactId: number) {
-    const slice = this.index.widget(contactId);
-    this.counters.hits++;
-    if (slice.total === 0) this.counters.empty++;
-    return slice;
-  }
-
   private servable(allowStale = false): boolean {
     if (this.state !== 'ready') return allowStale && this.warmed;
     this.expireIfDue();
     return true;
   }
 
-  noteLookupTime(ms: number, count: number): void {
-    if (ms <= this.options.slowLookupMs) return;
-    this.counters.slowLookups++;
-    this.logger.warn({ event: 'cache.slow_lookup', duration_ms: Math.round(ms * 1000) / 1000, batch: count }, 'slow cache lookup');
-  }
-
   applyWrites(writes: AssetWrite[]): void {
-    for (const write of writes) this.index.apply(toAssetChange(write));
+    for (const write of writes) this.index.apply(toIndexChange(write));
   }
 
   /** Builds and swaps in a new snapshot; callers during a build share it. */
@@ -216,23 +153,19 @@ export class AssetCache {
     const assetEpoch = this.index.beginEpoch();
     const directoryEpoch = this.directory.beginEpoch();
     try {
-      const input: BuildTaskInput = { databaseUrl: this.options.databaseUrl, maxConcurrentBuilds: this.options.maxConcurrentBuilds };
-      const built = this.builder ? ((await this.builder.run(input)) as SnapshotRead) : await readSnapshot(input.databaseUrl, input.maxConcurrentBuilds);
+      const built = await this.builds.run();
       this.index.rebase(built.assets, assetEpoch);
       this.notices.everything();
       const recheck = this.directory.rebase(built.directory, directoryEpoch);
       for (const id of recheck.tickets) this.applier.add('ticket', id);
       for (const id of recheck.contacts) this.applier.add('contact', id);
-      this.snapshotBytes = bytesOf([...snapshotTransferList(built.assets), ...directoryTransferList(built.directory)]);
       const durationMs = Math.round(performance.now() - started);
       this.warmed = true;
       if (feedUp && losses === this.losses) {
         this.stale = false;
         this.applier.resynced();
       }
-      this.lastWarmAt = Date.now();
-      this.lastWarmDurationMs = durationMs;
-      this.counters.refreshes++;
+      this.warms.succeeded(built, durationMs);
       this.retryDelay = RETRY_MIN_MS;
       this.updateState();
       // Trust was lost during this build (it began too early to clear it): the next one may.
@@ -241,12 +174,12 @@ export class AssetCache {
       const { slotWaitMs, heapUsedBytes, heapTotalBytes } = built;
       this.logger.info(
         { event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs,
-          slot_wait_ms: slotWaitMs, build_heap_used_bytes: heapUsedBytes, build_heap_total_bytes: heapTotalBytes, build_in: this.buildIn },
+          slot_wait_ms: slotWaitMs, build_heap_used_bytes: heapUsedBytes, build_heap_total_bytes: heapTotalBytes, build_in: this.builds.buildIn },
         'asset cache warmed',
       );
       return result;
     } catch (err) {
-      this.counters.refreshFailures++;
+      this.warms.failed();
       this.logger.error({ err: safeError(err), event: 'cache.warm_failed', reason, retry_in_ms: this.retryDelay }, 'asset cache warm-up failed');
       this.updateState();
       if (this.stale || !this.warmed) {
@@ -281,7 +214,7 @@ export class AssetCache {
   /** Stale-while-revalidate: an expired cache keeps answering while one background refresh runs. */
   private expireIfDue(): void {
     const ttlMs = this.options.ttlSeconds * 1000;
-    if (ttlMs === 0 || this.building || Date.now() - this.lastWarmAt < ttlMs) return;
+    if (ttlMs === 0 || this.building || Date.now() - this.warms.lastAt < ttlMs) return;
     this.logger.info({ event: 'cache.ttl_expired', ttl_seconds: this.options.ttlSeconds }, 'cache TTL expired, refreshing in background');
     this.refresh('ttl').catch(() => undefined);
   }
@@ -293,33 +226,23 @@ export class AssetCache {
     this.onState(state);
   }
 
-  private get buildIn(): WorkerStats['build_in'] {
-    return this.builder ? 'thread' : 'worker';
-  }
-
   stats(): WorkerStats {
     // This isolate's heap, not the process's: the main thread's memory is not the cache's.
     const heap = v8.getHeapStatistics();
     return {
       state: this.state,
-      hits: this.counters.hits,
-      empty: this.counters.empty,
+      ...this.lookups.stats(),
       size: this.index.size,
       contacts: this.index.contacts,
       tickets: this.directory.ticketCount,
       overlay: this.index.overlaySize + this.directory.overlaySize,
-      last_warmup: this.lastWarmAt ? new Date(this.lastWarmAt).toISOString() : null,
-      warm_duration_ms: this.lastWarmDurationMs,
-      refreshes: this.counters.refreshes,
-      refresh_failures: this.counters.refreshFailures,
-      slow_lookups: this.counters.slowLookups,
+      ...this.warms.stats(),
       ttl_seconds: this.options.ttlSeconds,
       feed_connected: this.feed.connected,
       feed_reconnects: this.feed.reconnects,
       feed_heartbeat_ms: this.feed.lastHeartbeatMs,
       heap_used_bytes: heap.used_heap_size,
-      snapshot_bytes: this.snapshotBytes,
-      build_in: this.buildIn,
+      build_in: this.builds.buildIn,
       ...freshnessStats(this.feed, this.applier, this.audit, this.options.auditPerMinute, this.feedMode, this.relay, this.follower),
     };
   }
@@ -331,7 +254,7 @@ export class AssetCache {
     this.follower?.stop();
     await this.relay?.stop();
     await this.feed.stop();
-    await this.builder?.destroy();
+    await this.builds.destroy();
     await this.reader.end();
   }
 }

@@ -13,7 +13,7 @@ import { contactSlot, entryAt, entryIndexOfId, fragmentAt } from './snapshot-rea
  * A single-row change. `remove` covers retired, deleted or otherwise no longer active; its version is the row
  * version that made the asset leave, Infinity for a permanent delete (nothing may bring the id back).
  */
-export type AssetChange = { kind: 'upsert'; entry: AssetEntry } | { kind: 'remove'; id: number; version: number };
+export type IndexChange = { kind: 'upsert'; entry: AssetEntry } | { kind: 'remove'; id: number; version: number };
 
 /** The newest version known for an id changed since the base; `entry` undefined is a tombstone. */
 interface OverlayRecord {
@@ -109,7 +109,7 @@ export class AssetIndex {
    * Applies one change unless its version is not newer than the one known for the id (overlay first, then
    * base): changes can arrive late or twice, and an older one must never overwrite a newer one.
    */
-  apply(change: AssetChange): boolean {
+  apply(change: IndexChange): boolean {
     const id = change.kind === 'upsert' ? change.entry.id : change.id;
     const version = change.kind === 'upsert' ? change.entry.version : change.version;
     const record = this.overrides.get(id);
@@ -151,10 +151,10 @@ export class AssetIndex {
    * Synchronous, so no lookup can observe a half-rebased index.
    */
   rebase(next: PackedSnapshot, buildEpoch = 0): void {
-    const pending: Array<[AssetChange, number]> = [];
+    const pending: Array<[IndexChange, number]> = [];
     for (const [id, record] of this.overrides) {
       if (record.epoch < buildEpoch && record.version !== Infinity) continue;
-      const change: AssetChange =
+      const change: IndexChange =
         record.entry !== undefined ? { kind: 'upsert', entry: record.entry } : { kind: 'remove', id, version: record.version };
       pending.push([change, record.epoch]);
     }

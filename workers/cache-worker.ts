@@ -40,7 +40,7 @@ port.on('message', (message: LookupBatch) => {
     const id = ids[3 * i + 2]!;
     const kind = ids[3 * i + 1];
     if (kind === LOOKUP_CONTACT) {
-      const part = cache.lookupContact(id);
+      const part = cache.lookups.lookupContact(id);
       answers[i] = part?.assetsJson ?? null;
       tags[i] = part?.tag ?? null;
       contacts[i] = part ? id : 0;
@@ -48,12 +48,12 @@ port.on('message', (message: LookupBatch) => {
     }
     // LOOKUP_TICKET_STALE_OK: the front saw SQL fail.
     if (kind !== LOOKUP_TICKET) staleOk = true;
-    const tagged = cache.lookupTicket(id, kind !== LOOKUP_TICKET && grace.allows());
+    const tagged = cache.lookups.lookupTicket(id, kind !== LOOKUP_TICKET && grace.allows());
     answers[i] = tagged?.[0] ?? null;
     tags[i] = tagged?.[1] ?? null;
     contacts[i] = tagged?.[2] ?? 0;
   }
-  cache.noteLookupTime(performance.now() - started, count);
+  cache.lookups.noteLookupTime(performance.now() - started, count);
   const staleSeconds = staleOk ? grace.staleSeconds() : null;
   port.postMessage({ type: 'lookup', requestIds, answers, tags, contacts, ...(staleSeconds === null ? {} : { staleSeconds }) } satisfies LookupReply);
 });
@@ -62,7 +62,7 @@ const api: CacheControlApi = {
   refresh: (reason) => cache.refresh(reason),
   applyWrites: async (writes) => cache.applyWrites(writes),
   stats: async () => cache.stats(),
-  contactAssets: async (contactId, after, limit) => cache.contactAssets(contactId, after, limit),
+  contactAssets: async (contactId, after, limit) => cache.lookups.contactAssets(contactId, after, limit),
   close: () => cache.close(),
 };
 Comlink.expose(api, nodeEndpoint(controlPort));

@@ -1,19 +1,16 @@
 import type pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
-import type { AssetChange, AssetIndex } from './asset-index';
-import { ASSET_COLUMNS } from './cache-sql';
+import type { AssetIndex } from './asset-index';
 import type { ChangeKind } from './change-message';
 import type { Directory } from './directory';
 import { applyFeedRows } from './apply-feed-rows';
 import type { FeedRow } from './feed-rows';
+import { ChangeRereader } from './change-rereader';
 import { batchSize, PendingChanges, type ChangeBatch } from './pending-changes';
 
-const CHUNK = 1_000;
 const BACKOFF_MIN_MS = 25;
 const BACKOFF_MAX_MS = 500;
 export const DEFAULT_RETRY_MS = 5_000;
-
-type AssetRow = [number, number, number, string, string, string, string];
 
 export interface ChangeApplierOptions {
   /**
@@ -27,24 +24,6 @@ export interface ChangeApplierOptions {
    */
   onStall?: () => void;
 }
-
-/** Thrown inside a re-read whose batch was discarded meanwhile: its rows must not be applied. */
-const DISCARDED = new Error('batch discarded by a resync');
-/**
- * A re-read found an older version than the one notified. The WAL relay can publish a transaction whose
- * commit record is flushed but which other sessions cannot see yet (it becomes visible a moment later), so
- * the change is not applied: it goes back and is retried, like a failed re-read.
- */
-const NOT_YET_VISIBLE = new Error('changed row not visible yet at the notified version');
-
-const firstOf = <T>(items: Iterable<T>, count: number): T[] => {
-  const out: T[] = [];
-  for (const item of items) {
-    if (out.length === count) break;
-    out.push(item);
-  }
-  return out;
-};
 
 /**
  * Applies change notifications: ids pile up in PendingChanges, then the rows are re-read by id in batches and
@@ -60,6 +39,7 @@ const firstOf = <T>(items: Iterable<T>, count: number): T[] => {
  */
 export class ChangeApplier {
   private readonly pending = new PendingChanges();
+  private readonly rereader: ChangeRereader;
   private inFlight: ChangeBatch | undefined;
   private running: Promise<void> | undefined;
   /** Cancels the drain scheduled next (setImmediate, or the backoff timer after a failure). */
@@ -83,7 +63,7 @@ export class ChangeApplier {
   stalls = 0;
 
   constructor(
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     private readonly index: AssetIndex,
     private readonly directory: Directory,
     private readonly logger: Logger,
@@ -91,6 +71,7 @@ export class ChangeApplier {
   ) {
     this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
     this.onStall = options.onStall ?? (() => this.discard());
+    this.rereader = new ChangeRereader(pool, index, directory, this);
   }
 
   /**
@@ -209,9 +190,7 @@ export class ChangeApplier {
       const batch = this.pending.take((id) => this.index.versionOf(id));
       this.inFlight = batch;
       try {
-        await this.readAssets(batch, generation);
-        await this.readRows('ticket', batch.tickets, generation);
-        await this.readRows('contact', batch.contacts, generation);
+        await this.rereader.read(batch, () => generation === this.generation);
       } catch (err) {
         // Discarded meanwhile: the resync covers the batch, and a read from before it must not be applied.
         if (generation !== this.generation) return;
@@ -228,64 +207,6 @@ export class ChangeApplier {
       this.inFlight = undefined;
       this.backoffMs = 0;
       this.lastAppliedAt = Date.now();
-    }
-  }
-
-  private async readAssets(batch: ChangeBatch, generation: number): Promise<void> {
-    const notYetVisible = new Map<number, number>();
-    while (batch.assets.size > 0) {
-      const chunk = firstOf(batch.assets.keys(), CHUNK);
-      const { rows } = await this.pool.query<AssetRow>({
-        text: `SELECT ${ASSET_COLUMNS}, a.status FROM assets a WHERE a.id = ANY($1::int[])`,
-        values: [chunk],
-        rowMode: 'array',
-      });
-      if (generation !== this.generation) throw DISCARDED;
-      this.reread += chunk.length;
-      const seen = new Set<number>();
-      for (const [id, contactId, clientId, createdUs, version, fragment, status] of rows) {
-        seen.add(id);
-        const notified = batch.assets.get(id)!;
-        if (Number(version) < notified && notified !== Infinity) notYetVisible.set(id, notified);
-        const change: AssetChange =
-          status === 'active'
-            ? { kind: 'upsert', entry: { id, contactId, clientId, createdAtUs: Number(createdUs), version: Number(version), fragment } }
-            : { kind: 'remove', id, version: Number(version) };
-        if (this.index.apply(change)) this.applied++;
-      }
-      for (const id of chunk) {
-        if (!seen.has(id) && this.index.apply({ kind: 'remove', id, version: Infinity })) this.applied++;
-        batch.assets.delete(id);
-      }
-    }
-    if (notYetVisible.size === 0) return;
-    for (const [id, version] of notYetVisible) batch.assets.set(id, version);
-    throw NOT_YET_VISIBLE;
-  }
-
-  private async readRows(kind: 'ticket' | 'contact', ids: Set<number>, generation: number): Promise<void> {
-    while (ids.size > 0) {
-      const chunk = firstOf(ids, CHUNK);
-      if (kind === 'ticket') {
-        const { rows } = await this.pool.query<{ id: number; contact_id: number | null }>(
-          'SELECT id, contact_id FROM tickets WHERE id = ANY($1::int[])',
-          [chunk],
-        );
-        if (generation !== this.generation) throw DISCARDED;
-        const found = new Map(rows.map((r) => [r.id, r.contact_id]));
-        for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined);
-      } else {
-        const { rows } = await this.pool.query<{ id: number; name: string }>(
-          'SELECT id, to_json(name)::text AS name FROM contacts WHERE id = ANY($1::int[])',
-          [chunk],
-        );
-        if (generation !== this.generation) throw DISCARDED;
-        const found = new Map(rows.map((r) => [r.id, r.name]));
-        for (const id of chunk) this.directory.setContact(id, found.get(id));
-      }
-      for (const id of chunk) ids.delete(id);
-      this.applied += chunk.length;
-      this.reread += chunk.length;
     }
   }
 }

@@ -4,9 +4,8 @@ import { safeError, type Logger } from '../src/logger';
 import type { AssetIndex } from './asset-index';
 import type { ChangeApplier } from './change-applier';
 import type { Directory } from './directory';
+import { ASSETS_COMPARED, AUDIT_SQL, type AuditRow, type AuditSubject } from './sql/audit';
 
-/** Assets compared per contact: the newest ones, which is what the widget shows first, plus the total. */
-const ASSETS_COMPARED = 50;
 const DEFAULT_SETTLE_MS = 1_000;
 const SETTLE_POLL_MS = 25;
 /** Confirmed drifts within this window, this many times, mean the feed is losing changes: resync. */
@@ -14,7 +13,6 @@ const REPEAT_WINDOW_MS = 10 * 60_000;
 const REPEATS_BEFORE_RESYNC = 3;
 const LOGGED_IDS = 20;
 
-export type AuditSubject = 'ticket' | 'contact';
 /** `ok`: the cache agreed with SQL (perhaps after a change in flight landed); `drift`: it did not. */
 export type AuditOutcome = 'ok' | 'drift' | 'skipped';
 
@@ -45,44 +43,6 @@ interface View {
   /** The newest ASSETS_COMPARED active assets, newest first: [id, version, widget object]. */
   assets: Array<[number, number, unknown]>;
 }
-
-interface SqlRow {
-  ticket_id: number | null;
-  contact_id: number | null;
-  name: string | null;
-  total: number;
-  assets: Array<[number, number, unknown]>;
-}
-
-const subjectSql = (subject: AuditSubject, pick: 'random' | 'exact') => {
-  const [table, alias, columns] =
-    subject === 'ticket' ? ['tickets', 't', 't.id AS ticket_id, t.contact_id'] : ['contacts', 'c', 'NULL::int AS ticket_id, c.id AS contact_id'];
-  // The random pick (1..max id) is an index probe: the InitPlan runs once, then `id >=` walks the primary key.
-  const where = pick === 'exact' ? `${alias}.id = $1::int` : `${alias}.id >= (SELECT floor($1::float8 * max(id))::int + 1 FROM ${table})`;
-  return `SELECT ${columns} FROM ${table} ${alias} WHERE ${where} ORDER BY ${alias}.id LIMIT 1`;
-};
-
-/**
- * One statement per sample, on the widget's own index (idx_assets_widget): the subject, its contact's name,
- * the contact's active-asset count, and its newest assets with their versions and widget objects, built
- * exactly as the snapshot builds them (snapshot-copy-rows.ts writes the same bytes).
- */
-const auditSql = (subject: AuditSubject, pick: 'random' | 'exact') => `
-  WITH s AS (${subjectSql(subject, pick)})
-  SELECT s.ticket_id, s.contact_id, c.name,
-    (SELECT count(*)::int FROM assets a WHERE a.contact_id = s.contact_id AND a.status = 'active') AS total,
-    (SELECT COALESCE(json_agg(json_build_array(x.id, x.version, x.fragment) ORDER BY x.created_at DESC, x.id DESC), '[]')
-       FROM (SELECT a.id, a.version, a.created_at,
-                    row_to_json((SELECT f FROM (SELECT a.id, a.hostname, a.warranty_expiration_date, a.status,
-                                                       a.screenconnect_session_id, a.pdq_device_id) f)) AS fragment
-               FROM assets a WHERE a.contact_id = s.contact_id AND a.status = 'active'
-              ORDER BY a.created_at DESC, a.id DESC LIMIT ${ASSETS_COMPARED}) x) AS assets
-  FROM s LEFT JOIN contacts c ON c.id = s.contact_id`;
-
-const SQL = {
-  ticket: { random: auditSql('ticket', 'random'), exact: auditSql('ticket', 'exact') },
-  contact: { random: auditSql('contact', 'random'), exact: auditSql('contact', 'exact') },
-};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -205,7 +165,7 @@ export class DriftAudit {
   }
 
   private async read(subject: AuditSubject, id?: number): Promise<{ id: number; view: View } | undefined> {
-    const { rows } = await this.options.pool.query<SqlRow>(SQL[subject][id === undefined ? 'random' : 'exact'], [id ?? this.random()]);
+    const { rows } = await this.options.pool.query<AuditRow>(AUDIT_SQL[subject][id === undefined ? 'random' : 'exact'], [id ?? this.random()]);
     const row = rows[0];
     if (row === undefined) return undefined;
     const view: View = { name: row.name, total: row.total, assets: row.assets };

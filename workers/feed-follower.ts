@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
-import { LAST_SEQ_SQL, READ_BATCHES_SQL } from './cache-sql';
+import { LAST_SEQ_SQL, READ_BATCHES_SQL } from './sql/batches';
 import type { FeedRow } from './feed-rows';
 import { LEADER_HEARTBEAT_MS } from './wal-relay';
 

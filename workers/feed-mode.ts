@@ -1,21 +1,16 @@
 import pg from 'pg';
 import type { CacheWorkerOptions } from '../src/cache/protocol';
 import type { Logger } from '../src/logger';
+import { NOTIFY_TRIGGERS, NOTIFY_TRIGGERS_ENABLED_SQL, NOTIFY_TRIGGERS_TO_SET_SQL, setTriggerSql, WAL_AVAILABILITY_SQL } from './sql/feed-mode';
 
 export type FeedMode = 'wal' | 'notify';
 
 /** CACHE_FEED=wal on a server or role without logical decoding: retrying cannot help. */
 export class FeedRefusedError extends Error {}
 
-/** The notify triggers of 002-change-feed.sql, which the WAL relay replaces. */
-const NOTIFY_TRIGGERS = ['assets_notify', 'contacts_notify_write', 'contacts_notify_name', 'tickets_notify_write', 'tickets_notify_contact'];
-
 /** Why logical decoding cannot be used on this server and role, or null when it can. */
 async function walUnavailable(client: pg.Client): Promise<string | null> {
-  const { rows } = await client.query<{ wal_level: string; replication: boolean }>(
-    `SELECT current_setting('wal_level') AS wal_level,
-            (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS replication`,
-  );
+  const { rows } = await client.query<{ wal_level: string; replication: boolean }>(WAL_AVAILABILITY_SQL);
   const { wal_level: walLevel, replication } = rows[0]!;
   if (walLevel !== 'logical') return `wal_level is ${walLevel}, not logical`;
   if (!replication) return 'the role has neither REPLICATION nor superuser';
@@ -48,11 +43,7 @@ export async function chooseFeedMode(options: CacheWorkerOptions, logger: Logger
 
 /** Whether every notify trigger is enabled: then no change can have gone unannounced meanwhile. */
 export async function notifyTriggersEnabled(client: pg.ClientBase): Promise<boolean> {
-  const { rows } = await client.query<{ enabled: boolean }>(
-    `SELECT count(*) = $2 AND bool_and(t.tgenabled <> 'D') AS enabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-     WHERE c.relnamespace = 'public'::regnamespace AND t.tgname = ANY($1)`,
-    [NOTIFY_TRIGGERS, NOTIFY_TRIGGERS.length],
-  );
+  const { rows } = await client.query<{ enabled: boolean }>(NOTIFY_TRIGGERS_ENABLED_SQL, [NOTIFY_TRIGGERS, NOTIFY_TRIGGERS.length]);
   return rows[0]!.enabled === true;
 }
 
@@ -61,12 +52,8 @@ export async function notifyTriggersEnabled(client: pg.ClientBase): Promise<bool
  * service's role, which runs the migrations) and a brief lock, so nothing is altered that need not be.
  */
 export async function setNotifyTriggers(client: pg.ClientBase, enabled: boolean): Promise<void> {
-  const { rows } = await client.query<{ table: string; trigger: string }>(
-    `SELECT c.relname AS table, t.tgname AS trigger FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-     WHERE c.relnamespace = 'public'::regnamespace AND t.tgname = ANY($1) AND (t.tgenabled = 'D') = $2`,
-    [NOTIFY_TRIGGERS, enabled],
-  );
+  const { rows } = await client.query<{ table: string; trigger: string }>(NOTIFY_TRIGGERS_TO_SET_SQL, [NOTIFY_TRIGGERS, enabled]);
   for (const { table, trigger } of rows) {
-    await client.query(`ALTER TABLE ${table} ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER ${trigger}`);
+    await client.query(setTriggerSql(table, trigger, enabled));
   }
 }

@@ -1,5 +1,5 @@
 import { encodeAssetFragment } from './asset-index';
-import { isoToMicros } from './cache-write';
+import { isoToMicros } from './iso-micros';
 
 /**
  * One changed row in a WAL relay batch (awc_feed_batches.rows, a JSON array of these), carrying what the cache

@@ -1,5 +1,5 @@
 /**
- * Binary COPY rows (cache-sql.ts) decoded straight into the snapshot and directory builders: integers read
+ * Binary COPY rows (sql/snapshot.ts) decoded straight into the snapshot and directory builders: integers read
  * from the bytes, each asset's widget fragment and each contact's JSON name written as UTF-8 from the bytes
  * PostgreSQL sent, identical to what row_to_json / to_json print (test/integration/widget-vs-sql.test.ts).
  */

@@ -9,13 +9,14 @@ import { to as copyTo } from 'pg-copy-streams';
 import {
   BEGIN_BUILD_SQL,
   BUILD_SETTINGS_SQL,
+  COMMIT_SQL,
   COPY_ASSETS_SQL,
   COPY_CONTACTS_SQL,
   COPY_TICKETS_SQL,
   EXPORT_SNAPSHOT_SQL,
   setSnapshotSql,
   tryBuildSlot,
-} from './cache-sql';
+} from './sql/snapshot';
 import { readCopyBinary, type CopyRow } from './copy-binary';
 import { DirectoryBuilder, type PackedDirectory } from './directory';
 import { addAssetRow, addContactRow, addTicketRow, ASSET_FIELDS, CONTACT_FIELDS, TICKET_FIELDS } from './snapshot-copy-rows';
@@ -90,7 +91,7 @@ export async function readSnapshot(databaseUrl: string, maxConcurrentBuilds = 0)
     await second.query(setSnapshotSql(rows[0]!.id));
     await second.query(BUILD_SETTINGS_SQL);
     const [assets, directory] = await Promise.all([readAssets(first), readDirectory(second)]);
-    await Promise.all([first.query('COMMIT'), second.query('COMMIT')]);
+    await Promise.all([first.query(COMMIT_SQL), second.query(COMMIT_SQL)]);
     const heap = v8.getHeapStatistics();
     return { assets, directory, slotWaitMs: Math.round(slotWaitMs), heapUsedBytes: heap.used_heap_size, heapTotalBytes: heap.total_heap_size };
   } finally {

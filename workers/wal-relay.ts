@@ -1,15 +1,15 @@
 import pg from 'pg';
-import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { safeError, type Logger } from '../src/logger';
 import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
 import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
-import { LAST_SEQ_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './cache-sql';
-import { LEADER_LOCK_SQL, releaseSlot, terminateLeader } from './relay-lock';
-import { ensureSlot, notifyListenerPresent, PUBLICATION, reportedAs, slotLagBytes, slotName } from './wal-slot';
-import { nextBatch, WalTransaction, type CommittedChanges } from './wal-transaction';
+import { releaseSlot, terminateLeader } from './relay-lock';
+import { LAST_SEQ_SQL, NOTIFY_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './sql/batches';
+import { LEADER_LOCK_SQL } from './sql/relay';
+import { ensureSlot, notifyListenerPresent, slotLagBytes, slotName } from './wal-slot';
+import { WalStream } from './wal-stream';
+import { nextBatch, type CommittedChanges } from './wal-transaction';
 
 export const RELAY_APPLICATION_NAME = 'asset-cache-relay';
-export const WAL_APPLICATION_NAME = 'asset-cache-wal';
 /** The LISTEN connection of an instance in WAL mode (a notify-mode one is LISTEN_APPLICATION_NAME). */
 export const FOLLOW_APPLICATION_NAME = 'asset-cache-follow';
 const BACKOFF_MIN_MS = 100;
@@ -19,8 +19,6 @@ export const LEADER_HEARTBEAT_MS = 1_000;
 /** Batches older than this are pruned; a follower further behind resyncs (feed-follower.ts). */
 export const BATCH_RETENTION_SECONDS = 300;
 const PRUNE_EVERY_TICKS = 10;
-/** pgoutput sends text; the relay reads dates and timestamps in one fixed form (feed-rows.ts). */
-const REPLICATION_SETTINGS = '-c DateStyle=ISO,YMD -c TimeZone=UTC';
 const UNIQUE_VIOLATION = '23505';
 
 export interface WalRelayOptions {
@@ -47,8 +45,7 @@ export class WalRelay {
   /** Named after the database (wal-slot.ts), known once connected. */
   private slot = '';
   private lock: pg.Client | undefined;
-  private service: LogicalReplicationService | undefined;
-  private transaction: WalTransaction | undefined;
+  private stream: WalStream | undefined;
   private queue: CommittedChanges[] = [];
   private publishing = false;
   private lagTimer: NodeJS.Timeout | undefined;
@@ -128,29 +125,20 @@ export class WalRelay {
         await this.resign();
         return this.onLockLost(undefined, resumed);
       }
-      // A new service each time: the library would otherwise ask to start at the last LSN it received,
-      // skipping what was received but never confirmed. Starting at 0/0 means "the slot's confirmed LSN".
-      const service = new LogicalReplicationService(
-        { connectionString: this.options.databaseUrl, application_name: WAL_APPLICATION_NAME, options: REPLICATION_SETTINGS },
-        { acknowledge: { auto: false, timeoutSeconds: 0 } },
-      );
-      this.service = service;
-      this.transaction = undefined;
-      const ended = new Promise<Error | undefined>((resolve) => {
-        service.on('error', (err: Error) => resolve(err));
-        service.on('data', (lsn: string, message: Pgoutput.Message) => this.onMessage(lsn, message));
-        service.on('heartbeat', (lsn: string) => this.onKeepalive(lsn));
-        service.on('start', () => {
+      const stream: WalStream = new WalStream(this.options.databaseUrl, {
+        committed: (committed) => {
+          this.queue.push(committed);
+          this.publish();
+        },
+        idle: () => this.stream === stream && this.queue.length === 0 && !this.publishing,
+        started: () => {
           this.backoff = BACKOFF_MIN_MS;
           this.options.logger.info({ event: 'feed.wal_streaming', slot: this.slot, reconnects: this.walReconnects }, 'streaming changes from the WAL');
-        });
-        service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] }), this.slot).then(
-          () => resolve(undefined),
-          (err: Error) => resolve(err),
-        );
+        },
       });
-      const err = await ended;
-      await service.destroy().catch(() => undefined);
+      this.stream = stream;
+      const err = await stream.run(this.slot);
+      await stream.destroy().catch(() => undefined);
       if (!this.leader || this.stopped) return;
       this.walReconnects++;
       this.options.logger.warn({ err: err && safeError(err), event: 'feed.wal_lost', retry_in_ms: this.backoff }, 'replication connection lost; resuming from the confirmed LSN');
@@ -191,25 +179,6 @@ export class WalRelay {
     this.publish();
   }
 
-  private onMessage(lsn: string, message: Pgoutput.Message): void {
-    // The parser keeps the relation and reads later rows with its columns' parsers: text as sent is wanted.
-    if (message.tag === 'relation') for (const column of message.columns) column.parser = (text: string) => text;
-    else if (message.tag === 'begin') this.transaction = new WalTransaction();
-    else if (message.tag === 'commit') {
-      const committed = this.transaction?.commit(message.commitEndLsn ?? lsn, Number((message.commitTime as bigint) / 1000n));
-      this.transaction = undefined;
-      if (committed) {
-        this.queue.push(committed);
-        this.publish();
-      }
-    } else this.transaction?.note(message);
-  }
-
-  /** A keepalive while nothing is received and unpublished: everything up to it is handled, confirm it. */
-  private onKeepalive(lsn: string): void {
-    if (!this.transaction && this.queue.length === 0 && !this.publishing) void this.service?.acknowledge(reportedAs(lsn));
-  }
-
   /** Publishes committed transactions in numbered batches, confirming each batch's last LSN once committed. */
   private publish(): void {
     if (this.publishing || !this.lock || !this.leader) return;
@@ -236,7 +205,7 @@ export class WalRelay {
         this.lastPublishedMs = Date.now();
         if (this.queue !== queue) break;
         queue.splice(0, batch.length);
-        if (lsn) await this.service?.acknowledge(reportedAs(lsn));
+        if (lsn) await this.stream?.acknowledge(lsn);
       }
       this.publishing = false;
       // The lead was lost and taken again meanwhile: the new queue is this loop's to publish.
@@ -259,7 +228,7 @@ export class WalRelay {
     const lock = this.lock;
     if (!lock || !this.leader) return;
     const idle = !this.publishing && this.queue.length === 0 && Date.now() - this.lastPublishedMs >= LEADER_HEARTBEAT_MS / 2;
-    if (idle) await lock.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
+    if (idle) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) await lock.query(PRUNE_BATCHES_SQL, [BATCH_RETENTION_SECONDS]).catch(() => undefined);
     this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
     if (this.triggersKept) await this.retireTriggers(lock).catch(() => undefined);
@@ -279,10 +248,10 @@ export class WalRelay {
     clearInterval(this.lagTimer);
     this.queue = [];
     this.lagBytes = null;
-    const { service, lock } = this;
-    this.service = undefined;
+    const { stream, lock } = this;
+    this.stream = undefined;
     this.lock = undefined;
-    await service?.destroy().catch(() => undefined);
+    await stream?.destroy().catch(() => undefined);
     if (lock) {
       lock.removeAllListeners();
       lock.on('error', () => undefined);

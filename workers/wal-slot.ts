@@ -1,5 +1,15 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
+import {
+  CREATE_SLOT_SQL,
+  CURRENT_DATABASE_SQL,
+  DROP_SLOT_IF_EXISTS_SQL,
+  DROP_SLOT_SQL,
+  LISTENER_PRESENT_SQL,
+  SLOT_ACTIVE_SQL,
+  SLOT_LAG_SQL,
+  SLOT_STATUS_SQL,
+} from './sql/relay';
 
 /** The publication of 005-wal-publication.sql. */
 export const PUBLICATION = 'awc_cache';
@@ -13,6 +23,18 @@ export function slotName(database: string): string {
   return `awc_cache_${database.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40)}_${hash}`;
 }
 
+/** The slot of the database `client` is connected to. */
+export async function slotOfDatabase(client: pg.ClientBase): Promise<string> {
+  const { rows } = await client.query<{ database: string }>(CURRENT_DATABASE_SQL);
+  return slotName(rows[0]!.database);
+}
+
+/** Whether a consumer is streaming from the slot now (it cannot be dropped then). */
+export async function slotInUse(client: pg.ClientBase, slot: string): Promise<boolean> {
+  const { rows } = await client.query(SLOT_ACTIVE_SQL, [slot]);
+  return rows.length > 0;
+}
+
 export type SlotCheck = 'ready' | 'created' | 'recreated';
 
 /**
@@ -21,31 +43,28 @@ export type SlotCheck = 'ready' | 'created' | 'recreated';
  * way changes may have been lost: `created` when none existed, `recreated` when a lost one was replaced.
  */
 export async function ensureSlot(client: pg.ClientBase, slot: string): Promise<SlotCheck> {
-  const { rows } = await client.query<{ wal_status: string | null }>('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  const { rows } = await client.query<{ wal_status: string | null }>(SLOT_STATUS_SQL, [slot]);
   if (rows.length === 1 && rows[0]!.wal_status !== 'lost') return 'ready';
-  if (rows.length === 1) await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
-  await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  if (rows.length === 1) await client.query(DROP_SLOT_SQL, [slot]);
+  await client.query(CREATE_SLOT_SQL, [slot]);
   return rows.length === 1 ? 'recreated' : 'created';
 }
 
 /** Drops the slot if it exists (and nobody consumes it); true when one was dropped. */
 export async function dropSlot(client: pg.ClientBase, slot: string): Promise<boolean> {
-  const { rows } = await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  const { rows } = await client.query(DROP_SLOT_IF_EXISTS_SQL, [slot]);
   return rows.length > 0;
 }
 
 /** WAL the slot holds that the relay has not confirmed yet, in bytes; null when there is no slot. */
 export async function slotLagBytes(client: pg.ClientBase, slot: string): Promise<number | null> {
-  const { rows } = await client.query<{ lag: string | null }>(
-    'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag FROM pg_replication_slots WHERE slot_name = $1',
-    [slot],
-  );
+  const { rows } = await client.query<{ lag: string | null }>(SLOT_LAG_SQL, [slot]);
   return rows[0]?.lag == null ? null : Math.max(0, Number(rows[0].lag));
 }
 
 /** Is a notify-mode instance listening on this database (it needs the triggers)? */
 export async function notifyListenerPresent(client: pg.ClientBase, listenApplicationName: string): Promise<boolean> {
-  const { rows } = await client.query('SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 LIMIT 1', [listenApplicationName]);
+  const { rows } = await client.query(LISTENER_PRESENT_SQL, [listenApplicationName]);
   return rows.length > 0;
 }
 

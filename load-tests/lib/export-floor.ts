@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { FLOOR_COPY_SQL } from '../../workers/cache-sql';
+import { FLOOR_COPY_SQL } from '../../workers/sql/snapshot';
 
 /**
  * The export floor of a snapshot build: PostgreSQL sending exactly the rows and columns the build reads

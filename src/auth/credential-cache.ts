@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/principal';
 
-interface Entry {
+interface CachedCredential {
   principal: Principal;
   expiresAt: number;
 }
@@ -23,7 +23,7 @@ export interface CacheSetOptions {
  * caller skip caching such a result (the next request asks the database again).
  */
 export class CredentialCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, CachedCredential>();
   private readonly byUser = new Map<number, Set<string>>();
   private suspended = false;
   private gen = 0;

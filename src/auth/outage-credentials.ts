@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/principal';
 
-interface Entry {
+interface OutageEntry {
   principal: Principal;
   /** A session's own end; Infinity for a token. */
   validUntil: number;
@@ -18,7 +18,7 @@ interface Entry {
  * for unavailability, never to skip one. Bounded: the oldest entry goes first.
  */
 export class OutageCredentials {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, OutageEntry>();
   private reachedAt: number;
 
   constructor(

@@ -5,6 +5,7 @@ import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { LookupChannel, type LookupTimer, type MaybeStaleAnswer, type TaggedAnswer } from './lookup-channel';
+import { NO_WORKER_STATS } from './no-worker-stats';
 import { assetsPart, type AssetsPart } from './widget-body';
 import type { ContactPage, PageCursor } from './contact-page';
 import {
@@ -38,51 +39,6 @@ export interface CacheStats extends WorkerStats {
   worker_restarts: number;
   worker_available: boolean;
 }
-
-const NO_WORKER_STATS: Omit<WorkerStats, 'build_in'> = {
-  state: 'cold',
-  hits: 0,
-  empty: 0,
-  size: 0,
-  contacts: 0,
-  tickets: 0,
-  overlay: 0,
-  last_warmup: null,
-  warm_duration_ms: null,
-  refreshes: 0,
-  refresh_failures: 0,
-  slow_lookups: 0,
-  ttl_seconds: 0,
-  feed_connected: false,
-  feed_reconnects: 0,
-  feed_heartbeat_ms: null,
-  changes_applied: 0,
-  last_change_at: null,
-  heap_used_bytes: 0,
-  snapshot_bytes: 0,
-  feed_invalid: 0,
-  feed_mode: null,
-  feed_leader: false,
-  feed_lag_bytes: null,
-  feed_lag_seconds: null,
-  feed_wal_reconnects: 0,
-  feed_takeovers: 0,
-  feed_slots_created: 0,
-  feed_seq: null,
-  feed_gaps: 0,
-  feed_gap_resyncs: 0,
-  feed_leader_silences: 0,
-  feed_rereads: 0,
-  feed_retries: 0,
-  feed_stalls: 0,
-  pending_changes: 0,
-  pending_change_age_ms: 0,
-  audit_per_minute: 0,
-  audit_checks: 0,
-  drift: 0,
-  drift_repaired: 0,
-  last_drift_at: null,
-};
 
 const RESTART_MIN_MS = 200;
 const RESTART_MAX_MS = 30_000;

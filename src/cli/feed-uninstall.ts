@@ -1,5 +1,5 @@
 import { setNotifyTriggers } from '../../workers/feed-mode';
-import { dropSlot, slotName } from '../../workers/wal-slot';
+import { dropSlot, slotInUse, slotOfDatabase } from '../../workers/wal-slot';
 import { parseArgs } from 'node:util';
 import { runCli, usage } from './run-cli';
 
@@ -13,10 +13,8 @@ const USAGE = 'usage: npm run feed:uninstall';
 void runCli(
   () => usage(USAGE, () => parseArgs({ options: {}, strict: true }).values),
   async (client) => {
-    const { rows } = await client.query<{ database: string }>('SELECT current_database() AS database');
-    const slot = slotName(rows[0]!.database);
-    const { rows: active } = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [slot]);
-    if (active.length > 0) throw new Error(`replication slot ${slot} is in use: stop every instance of the service first`);
+    const slot = await slotOfDatabase(client);
+    if (await slotInUse(client, slot)) throw new Error(`replication slot ${slot} is in use: stop every instance of the service first`);
     const dropped = await dropSlot(client, slot);
     await setNotifyTriggers(client, true);
     return { slot, dropped, notify_triggers: 'enabled' };

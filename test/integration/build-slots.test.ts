@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDatabase } from '../../src/db/seed';
-import { tryBuildSlot } from '../../workers/cache-sql';
+import { tryBuildSlot } from '../../workers/sql/snapshot';
 import { startTestService, type TestService } from '../helpers/test-service';
 
 interface Stats {

@@ -4,7 +4,7 @@ import { toAssetWrite } from '../../src/services/asset-write';
 import { assetsRepository } from '../../src/db/repositories/assets';
 import { createLogger } from '../../src/logger';
 import { AssetIndex } from '../../workers/asset-index';
-import { toAssetChange } from '../../workers/cache-write';
+import { toIndexChange } from '../../workers/index-change';
 import { ChangeApplier } from '../../workers/change-applier';
 import { Directory, DirectoryBuilder } from '../../workers/directory';
 import { SnapshotBuilder } from '../../workers/snapshot';
@@ -64,7 +64,7 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
   it('skips a notification for a version the writer already applied, in the same drain that reads a new row', async () => {
     const own = await insertAsset('OWN-WRITE');
     // The instance that made the write applies it before answering; its own notification then follows.
-    index.apply(toAssetChange(toAssetWrite(own)));
+    index.apply(toIndexChange(toAssetWrite(own)));
     const foreign = await insertAsset('OTHER-WRITER');
     pool.assetReads = [];
     applier.add('asset', own.id, Number(own.version));
@@ -79,7 +79,7 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
     const foreign = await insertAsset('OTHER-LATE');
     pool.assetReads = [];
     applier.add('asset', own.id, Number(own.version));
-    index.apply(toAssetChange(toAssetWrite(own)));
+    index.apply(toIndexChange(toAssetWrite(own)));
     applier.add('asset', foreign.id, Number(foreign.version));
     await eventually(async () => expect(hostnames()).toContain('OTHER-LATE'));
     expect(pool.assetReads).toEqual([[foreign.id]]);
@@ -87,7 +87,7 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
 
   it('re-reads a row notified with a newer version than the one held', async () => {
     const asset = await insertAsset('BEFORE');
-    index.apply(toAssetChange(toAssetWrite(asset)));
+    index.apply(toIndexChange(toAssetWrite(asset)));
     const { rows } = await db.pool.query<{ version: string }>(`UPDATE assets SET hostname = 'AFTER' WHERE id = $1 RETURNING version`, [asset.id]);
     pool.assetReads = [];
     applier.add('asset', asset.id, Number(rows[0]!.version));
@@ -98,7 +98,7 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
 
   it('always re-reads a delete (it carries the version the cache already holds) and drops the row', async () => {
     const asset = await insertAsset('DELETED-IN-SQL');
-    index.apply(toAssetChange(toAssetWrite(asset)));
+    index.apply(toIndexChange(toAssetWrite(asset)));
     await db.pool.query('DELETE FROM assets WHERE id = $1', [asset.id]);
     pool.assetReads = [];
     applier.add('asset', asset.id);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ASSET_COLUMNS, tryBuildSlot } from '../../workers/cache-sql';
+import { ASSET_COLUMNS } from '../../workers/sql/reread';
+import { tryBuildSlot } from '../../workers/sql/snapshot';
 import { Directory } from '../../workers/directory';
 import { readSnapshot } from '../../workers/snapshot-read';
 import { entryAt } from '../../workers/snapshot-reader';

@@ -4,23 +4,26 @@ import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../src/paths';
 
 /**
- * The layers of src/, lowest first: a file may import from its own layer and the ones below, never from one
- * above. Folders are matched by their first segment, root files by name; a file in no layer fails the test,
- * so a new folder or root file gets placed here when it is added.
+ * The layers of src/ and workers/, lowest first: a file may import from its own layer and the ones below,
+ * never from one above. Folders of src/ are matched by their first segment, its root files by name, and all of
+ * workers/ is one layer (the cache worker thread, which imports the contract in src/cache/ and never the
+ * front); a file in no layer fails the test, so a new folder or root file gets placed here when it is added.
  */
 const LAYERS: ReadonlyArray<{ name: string; members: readonly string[] }> = [
-  { name: 'foundation', members: ['domain/', 'errors.ts', 'logger.ts', 'paths.ts', 'config.ts', 'env-file.ts'] },
+  { name: 'foundation', members: ['src/domain/', 'src/errors.ts', 'src/logger.ts', 'src/paths.ts', 'src/config.ts', 'src/env-file.ts'] },
   // The worker's contract and the body formats the SQL paths produce too (widget-body.ts, contact-page.ts).
-  { name: 'cache', members: ['cache/'] },
-  { name: 'db', members: ['db/'] },
-  { name: 'auth', members: ['auth/'] },
-  { name: 'services', members: ['services/', 'metrics.ts', 'readiness.ts'] },
-  { name: 'http', members: ['http/'] },
-  { name: 'composition', members: ['boot/', 'app.ts', 'service.ts'] },
-  { name: 'entry points', members: ['main.ts', 'cli/'] },
+  { name: 'cache', members: ['src/cache/'] },
+  { name: 'db', members: ['src/db/'] },
+  { name: 'worker', members: ['workers/'] },
+  { name: 'auth', members: ['src/auth/'] },
+  { name: 'services', members: ['src/services/', 'src/metrics.ts', 'src/readiness.ts'] },
+  { name: 'http', members: ['src/http/'] },
+  { name: 'composition', members: ['src/boot/', 'src/app.ts', 'src/service.ts'] },
+  { name: 'entry points', members: ['src/main.ts', 'src/cli/'] },
 ];
 
-const SRC = projectPath('src');
+const ROOT = projectPath();
+const ROOTS = ['src', 'workers'];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -30,34 +33,36 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** The layer index of a file under src/ (path relative to src/, with forward slashes); -1 for none. */
+/** The layer index of a file under src/ or workers/ (path relative to the project, forward slashes); -1 for none. */
 function layerOf(file: string): number {
-  const slash = file.indexOf('/');
-  const key = slash < 0 ? file : file.slice(0, slash + 1);
+  const [root, ...rest] = file.split('/');
+  const key = root === 'workers' ? 'workers/' : `${root}/${rest.length === 1 ? rest[0] : `${rest[0]}/`}`;
   return LAYERS.findIndex((layer) => layer.members.includes(key));
 }
 
-/** Relative imports of a file (static, `export … from`, dynamic), resolved to paths relative to src/; others are left out. */
+/** Relative imports of a file (static, `export … from`, dynamic) into src/ or workers/, as project paths; others are left out. */
 function importsOf(file: string): string[] {
-  const text = fs.readFileSync(path.join(SRC, file), 'utf8');
+  const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
   const found: string[] = [];
   for (const match of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-    const target = path.relative(SRC, path.resolve(path.dirname(path.join(SRC, file)), match[1]!)).split(path.sep).join('/');
-    if (!target.startsWith('../')) found.push(`${target}.ts`);
+    const target = path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), match[1]!)).split(path.sep).join('/');
+    if (ROOTS.includes(target.split('/')[0]!)) found.push(`${target}.ts`);
   }
   return found;
 }
 
-const files = sourceFiles(SRC).map((f) => path.relative(SRC, f).split(path.sep).join('/'));
+const files = ROOTS.flatMap((root) => sourceFiles(path.join(ROOT, root))).map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
 const edges = files.map((file) => ({ file, imports: importsOf(file) }));
 
-describe('src/ layers', () => {
+describe('src/ and workers/ layers', () => {
   it('places every file in a layer', () => {
     expect(files.filter((file) => layerOf(file) < 0), 'add them to LAYERS in test/unit/layers.test.ts').toEqual([]);
   });
 
   it('finds the imports it checks', () => {
-    expect(edges.find((e) => e.file === 'service.ts')?.imports).toContain('boot/build-app.ts');
+    expect(edges.find((e) => e.file === 'src/service.ts')?.imports).toContain('src/boot/build-app.ts');
+    expect(edges.find((e) => e.file === 'workers/asset-cache.ts')?.imports).toContain('src/cache/protocol.ts');
+    expect(edges.find((e) => e.file === 'src/cli/feed-uninstall.ts')?.imports).toContain('workers/wal-slot.ts');
   });
 
   it('has no import from a layer above the importing file', () => {

@@ -1,18 +1,12 @@
 /**
- * The SQL the cache worker and its build thread run against the source tables: what a snapshot reads, what a
- * single changed row is re-read with, and the build's transaction and concurrency limit.
+ * workers/sql/ is the only place the worker writes SQL (its build thread and CLI helpers included); statements
+ * are parameterised. This file: what a snapshot reads, and the build's transaction and concurrency limit.
  */
 
-/** One asset as a change re-reads it: the widget fragment serialised by PostgreSQL, created_at as exact µs. */
-export const ASSET_COLUMNS = `a.id, COALESCE(a.contact_id, 0) AS contact_id, a.client_id,
-  (extract(epoch FROM a.created_at) * 1000000)::int8 AS created_us, a.version,
-  row_to_json((SELECT x FROM (SELECT a.id, a.hostname, a.warranty_expiration_date, a.status,
-                                     a.screenconnect_session_id, a.pdq_device_id) x))::text AS fragment`;
-
 /**
- * The raw columns a snapshot is built from, in the order build-rows.ts decodes them (binary COPY). The build
- * writes each fragment itself; the date arrives as PostgreSQL's own text (DateStyle ISO, set by the build),
- * which is exactly what row_to_json prints for a date. Status is not sent: every row here is 'active'.
+ * The raw columns a snapshot is built from, in the order snapshot-copy-rows.ts decodes them (binary COPY). The
+ * build writes each fragment itself; the date arrives as PostgreSQL's own text (DateStyle ISO, set by the
+ * build), which is exactly what row_to_json prints for a date. Status is not sent: every row here is 'active'.
  */
 export const SNAPSHOT_ASSET_COLUMNS = `a.id, a.contact_id, a.client_id, a.created_at, a.version, a.hostname,
   a.warranty_expiration_date::text, a.screenconnect_session_id, a.pdq_device_id`;
@@ -41,22 +35,10 @@ export const tryBuildSlot = (slot: number) => ({ text: 'SELECT pg_try_advisory_l
  */
 export const BEGIN_BUILD_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 export const BUILD_SETTINGS_SQL = "SET LOCAL DateStyle = 'ISO'";
+export const COMMIT_SQL = 'COMMIT';
 export const EXPORT_SNAPSHOT_SQL = 'SELECT pg_export_snapshot() AS id';
 /** The id comes from pg_export_snapshot on the first connection; SET TRANSACTION takes no parameters. */
 export function setSnapshotSql(id: string): string {
   if (!/^[0-9A-F-]+$/i.test(id)) throw new Error(`unexpected snapshot id ${JSON.stringify(id)}`);
   return `SET TRANSACTION SNAPSHOT '${id}'`;
 }
-
-/**
- * The WAL relay's batches (006-feed-batches.sql). The leader inserts a batch and NOTIFYs its number in one
- * statement, so a follower told of it can read it, and the number is never announced for a batch rolled back.
- */
-export const PUBLISH_BATCH_SQL = `WITH b AS (INSERT INTO awc_feed_batches (seq, lsn, rows) VALUES ($1, $2::pg_lsn, $3) RETURNING seq)
-  SELECT pg_notify($4, json_build_object('t', 'b', 's', seq)::text) FROM b`;
-export const LAST_SEQ_SQL = 'SELECT COALESCE(max(seq), 0)::text AS seq FROM awc_feed_batches';
-/** The batches after the last one a follower applied, a few at a time. */
-export const READ_BATCHES_SQL = 'SELECT b.seq::text AS seq, b.rows FROM awc_feed_batches b WHERE b.seq > $1 ORDER BY b.seq LIMIT $2';
-/** Retention: the newest batch always stays, so the next leader continues its numbering. */
-export const PRUNE_BATCHES_SQL = `DELETE FROM awc_feed_batches WHERE published_at < now() - make_interval(secs => $1)
-  AND seq < (SELECT max(seq) FROM awc_feed_batches)`;

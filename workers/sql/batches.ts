@@ -1,0 +1,19 @@
+/**
+ * workers/sql/ is the only place the worker writes SQL; statements are parameterised. This file: the WAL
+ * relay's batches (006-feed-batches.sql), as the leader publishes and prunes them and followers read them.
+ */
+
+/**
+ * The leader inserts a batch and NOTIFYs its number in one statement, so a follower told of it can read it,
+ * and the number is never announced for a batch rolled back.
+ */
+export const PUBLISH_BATCH_SQL = `WITH b AS (INSERT INTO awc_feed_batches (seq, lsn, rows) VALUES ($1, $2::pg_lsn, $3) RETURNING seq)
+  SELECT pg_notify($4, json_build_object('t', 'b', 's', seq)::text) FROM b`;
+export const LAST_SEQ_SQL = 'SELECT COALESCE(max(seq), 0)::text AS seq FROM awc_feed_batches';
+/** The batches after the last one a follower applied, a few at a time. */
+export const READ_BATCHES_SQL = 'SELECT b.seq::text AS seq, b.rows FROM awc_feed_batches b WHERE b.seq > $1 ORDER BY b.seq LIMIT $2';
+/** Retention: the newest batch always stays, so the next leader continues its numbering. */
+export const PRUNE_BATCHES_SQL = `DELETE FROM awc_feed_batches WHERE published_at < now() - make_interval(secs => $1)
+  AND seq < (SELECT max(seq) FROM awc_feed_batches)`;
+/** The leader's idle heartbeat: $1 the channel, $2 the message. */
+export const NOTIFY_SQL = 'SELECT pg_notify($1, $2)';

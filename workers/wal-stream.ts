@@ -1,0 +1,76 @@
+import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import { PUBLICATION, reportedAs } from './wal-slot';
+import { WalTransaction, type CommittedChanges } from './wal-transaction';
+
+const WAL_APPLICATION_NAME = 'asset-cache-wal';
+/** pgoutput sends text; the relay reads dates and timestamps in one fixed form (feed-rows.ts). */
+const REPLICATION_SETTINGS = '-c DateStyle=ISO,YMD -c TimeZone=UTC';
+
+export interface WalStreamHandlers {
+  /** A transaction committed upstream, decoded into the relay's rows. */
+  committed(changes: CommittedChanges): void;
+  /** Nothing received is left unpublished: a keepalive's position may be confirmed. */
+  idle(): boolean;
+  /** Streaming has begun. */
+  started(): void;
+}
+
+/**
+ * One subscription to the slot with pgoutput, decoding transactions in commit order. A new stream each time:
+ * the library would otherwise ask to start at the last LSN it received, skipping what was received but never
+ * confirmed. Starting at 0/0 means "the slot's confirmed LSN".
+ */
+export class WalStream {
+  private readonly service: LogicalReplicationService;
+  private transaction: WalTransaction | undefined;
+
+  constructor(
+    databaseUrl: string,
+    private readonly handlers: WalStreamHandlers,
+  ) {
+    this.service = new LogicalReplicationService(
+      { connectionString: databaseUrl, application_name: WAL_APPLICATION_NAME, options: REPLICATION_SETTINGS },
+      { acknowledge: { auto: false, timeoutSeconds: 0 } },
+    );
+  }
+
+  /** Streams from `slot` until the connection ends; resolves with why, if it failed. */
+  run(slot: string): Promise<Error | undefined> {
+    const service = this.service;
+    return new Promise<Error | undefined>((resolve) => {
+      service.on('error', (err: Error) => resolve(err));
+      service.on('data', (lsn: string, message: Pgoutput.Message) => this.onMessage(lsn, message));
+      service.on('heartbeat', (lsn: string) => this.onKeepalive(lsn));
+      service.on('start', () => this.handlers.started());
+      service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] }), slot).then(
+        () => resolve(undefined),
+        (err: Error) => resolve(err),
+      );
+    });
+  }
+
+  /** Tells the server everything up to `lsn` is handled. */
+  async acknowledge(lsn: string): Promise<void> {
+    await this.service.acknowledge(reportedAs(lsn));
+  }
+
+  async destroy(): Promise<void> {
+    await this.service.destroy();
+  }
+
+  private onMessage(lsn: string, message: Pgoutput.Message): void {
+    // The parser keeps the relation and reads later rows with its columns' parsers: text as sent is wanted.
+    if (message.tag === 'relation') for (const column of message.columns) column.parser = (text: string) => text;
+    else if (message.tag === 'begin') this.transaction = new WalTransaction();
+    else if (message.tag === 'commit') {
+      const committed = this.transaction?.commit(message.commitEndLsn ?? lsn, Number((message.commitTime as bigint) / 1000n));
+      this.transaction = undefined;
+      if (committed) this.handlers.committed(committed);
+    } else this.transaction?.note(message);
+  }
+
+  /** A keepalive while nothing is received and unpublished: everything up to it is handled, confirm it. */
+  private onKeepalive(lsn: string): void {
+    if (!this.transaction && this.handlers.idle()) void this.acknowledge(lsn);
+  }
+}
