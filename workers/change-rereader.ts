@@ -50,11 +50,7 @@ export class ChangeRereader {
     const notYetVisible = new Map<number, number>();
     while (batch.assets.size > 0) {
       const chunk = firstOf(batch.assets.keys(), CHUNK);
-      const { rows } = await this.pool.query<ReReadRow>({
-        text: REREAD_ASSETS_SQL,
-        values: [chunk],
-        rowMode: 'array',
-      });
+      const { rows } = await this.pool.query<ReReadRow>({ text: REREAD_ASSETS_SQL, values: [chunk], rowMode: 'array' });
       if (!current()) throw DISCARDED;
       this.tally.reread += chunk.length;
       const seen = new Set<number>();
@@ -81,22 +77,17 @@ export class ChangeRereader {
   private async readRows(kind: 'ticket' | 'contact', ids: Set<number>, current: () => boolean): Promise<void> {
     while (ids.size > 0) {
       const chunk = firstOf(ids, CHUNK);
+      const readSince = this.directory.writeMark;
       if (kind === 'ticket') {
-        const { rows } = await this.pool.query<{ id: number; contact_id: number | null }>(
-          REREAD_TICKETS_SQL,
-          [chunk],
-        );
+        const { rows } = await this.pool.query<{ id: number; contact_id: number | null }>(REREAD_TICKETS_SQL, [chunk]);
         if (!current()) throw DISCARDED;
         const found = new Map(rows.map((r) => [r.id, r.contact_id]));
-        for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined);
+        for (const id of chunk) this.directory.setTicket(id, found.has(id) ? found.get(id)! : undefined, readSince);
       } else {
-        const { rows } = await this.pool.query<{ id: number; name: string }>(
-          REREAD_CONTACTS_SQL,
-          [chunk],
-        );
+        const { rows } = await this.pool.query<{ id: number; name: string }>(REREAD_CONTACTS_SQL, [chunk]);
         if (!current()) throw DISCARDED;
         const found = new Map(rows.map((r) => [r.id, r.name]));
-        for (const id of chunk) this.directory.setContact(id, found.get(id));
+        for (const id of chunk) this.directory.setContact(id, found.get(id), readSince);
       }
       for (const id of chunk) ids.delete(id);
       this.tally.applied += chunk.length;

@@ -139,6 +139,8 @@ export function directoryTransferList(d: PackedDirectory): ArrayBuffer[] {
 interface Change<T> {
   value: T;
   epoch: number;
+  /** Directory.writes when it was recorded. */
+  write: number;
 }
 
 /** The live directory: a packed base plus the ticket and contact changes applied since it was built. */
@@ -146,6 +148,8 @@ export class Directory {
   private tickets = new Map<number, Change<number>>();
   private names = new Map<number, Change<string | undefined>>();
   private epoch = 0;
+  /** Counts the changes recorded: a re-read notes it before its query (writeMark). */
+  private writes = 0;
   /** Told every ticket or contact re-read into the directory (the live widgets' notices). */
   onChanged: ((kind: 'ticket' | 'contact', id: number) => void) | undefined;
 
@@ -167,16 +171,31 @@ export class Directory {
     return at < 0 ? undefined : decoder.decode(names.subarray(nameOffsets[at]!, nameOffsets[at + 1]!));
   }
 
-  /** Records a ticket as re-read from the database; null contact = none, undefined = the ticket is gone. */
-  setTicket(ticketId: number, contactId: number | null | undefined): void {
-    this.onChanged?.('ticket', ticketId);
-    this.tickets.set(ticketId, { value: contactId === undefined ? NO_TICKET : (contactId ?? 0), epoch: this.epoch });
+  /**
+   * Where the changes recorded so far end. Tickets and contacts carry no version: a re-read passes the mark
+   * taken before its query as `readSince`, so that a WAL relay row applied while the query was out (a commit
+   * its snapshot may not have seen) is not overwritten by what it read; the relay delivers anything newer.
+   */
+  get writeMark(): number {
+    return this.writes;
   }
 
-  /** Records a contact's name as re-read from the database (JSON text); undefined = the contact is gone. */
-  setContact(contactId: number, nameJson: string | undefined): void {
+  /** Records a ticket (feed row or re-read); null contact = none, undefined = the ticket is gone. */
+  setTicket(ticketId: number, contactId: number | null | undefined, readSince?: number): void {
+    if (this.recordedSince(this.tickets, ticketId, readSince)) return;
+    this.onChanged?.('ticket', ticketId);
+    this.tickets.set(ticketId, { value: contactId === undefined ? NO_TICKET : (contactId ?? 0), epoch: this.epoch, write: ++this.writes });
+  }
+
+  /** Records a contact's name (JSON text; feed row or re-read); undefined = the contact is gone. */
+  setContact(contactId: number, nameJson: string | undefined, readSince?: number): void {
+    if (this.recordedSince(this.names, contactId, readSince)) return;
     this.onChanged?.('contact', contactId);
-    this.names.set(contactId, { value: nameJson, epoch: this.epoch });
+    this.names.set(contactId, { value: nameJson, epoch: this.epoch, write: ++this.writes });
+  }
+
+  private recordedSince<T>(changes: Map<number, Change<T>>, id: number, mark: number | undefined): boolean {
+    return mark !== undefined && (changes.get(id)?.write ?? 0) > mark;
   }
 
   /** Marks the start of a build; see rebase. */

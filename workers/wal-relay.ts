@@ -20,6 +20,9 @@ export const LEADER_HEARTBEAT_MS = 1_000;
 export const BATCH_RETENTION_SECONDS = 300;
 const PRUNE_EVERY_TICKS = 10;
 const UNIQUE_VIOLATION = '23505';
+/** A batch whose transactions are not visible yet is tried again after 2 ms, doubling up to 100 ms. */
+const VISIBILITY_POLL_MIN_MS = 2;
+const VISIBILITY_POLL_MAX_MS = 100;
 
 export interface WalRelayOptions {
   databaseUrl: string;
@@ -175,7 +178,7 @@ export class WalRelay {
       announced ? 'replication slot created; the notify triggers covered the gap' : 'replication slot created; every instance resyncs',
     );
     if (announced) return;
-    this.queue.push({ rows: [['rs']], lsn: null, commitTimeMs: Date.now() });
+    this.queue.push({ rows: [['rs']], lsn: null, xid: null, commitTimeMs: Date.now() });
     this.publish();
   }
 
@@ -184,13 +187,22 @@ export class WalRelay {
     if (this.publishing || !this.lock || !this.leader) return;
     this.publishing = true;
     const queue = this.queue;
+    let visibilityPollMs = VISIBILITY_POLL_MIN_MS;
     void (async () => {
       while (queue.length > 0 && this.leader && this.queue === queue) {
         const batch = nextBatch(queue);
         const lsn = batch.findLast((c) => c.lsn !== null)?.lsn;
         const lock = this.lock!;
+        const xids = batch.flatMap((c) => (c.xid === null ? [] : [c.xid]));
         try {
-          await lock.query(PUBLISH_BATCH_SQL, [this.seq + 1, lsn ?? null, JSON.stringify(batch.flatMap((c) => c.rows)), CHANGE_CHANNEL]);
+          const published = await lock.query(PUBLISH_BATCH_SQL, [this.seq + 1, lsn ?? null, JSON.stringify(batch.flatMap((c) => c.rows)), CHANGE_CHANNEL, xids]);
+          // A transaction in it is not visible yet (PUBLISH_BATCH_SQL): a follower's next build could miss it.
+          if (published.rowCount === 0) {
+            await sleep(visibilityPollMs);
+            visibilityPollMs = Math.min(visibilityPollMs * 2, VISIBILITY_POLL_MAX_MS);
+            continue;
+          }
+          visibilityPollMs = VISIBILITY_POLL_MIN_MS;
         } catch (err) {
           // The number is taken: another instance leads (this one was ended as silent), so this one does not.
           if ((err as { code?: string }).code === UNIQUE_VIOLATION) {

@@ -61,7 +61,8 @@ export class WalStream {
   private onMessage(lsn: string, message: Pgoutput.Message): void {
     // The parser keeps the relation and reads later rows with its columns' parsers: text as sent is wanted.
     if (message.tag === 'relation') for (const column of message.columns) column.parser = (text: string) => text;
-    else if (message.tag === 'begin') this.transaction = new WalTransaction();
+    // The library reads the xid as a signed 32-bit number.
+    else if (message.tag === 'begin') this.transaction = new WalTransaction(message.xid >>> 0);
     else if (message.tag === 'commit') {
       const committed = this.transaction?.commit(message.commitEndLsn ?? lsn, Number((message.commitTime as bigint) / 1000n));
       this.transaction = undefined;

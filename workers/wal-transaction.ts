@@ -6,6 +6,8 @@ export interface CommittedChanges {
   rows: FeedRow[];
   /** The commit's end LSN, confirmed once the batch holding it is published; null for the relay's own rows. */
   lsn: string | null;
+  /** The transaction's id (32 bits, as pgoutput sends it): published only once visible; null for the relay's own rows. */
+  xid: number | null;
   /** When it committed (ms since the epoch): the relay's lag is counted from the oldest not yet published. */
   commitTimeMs: number;
 }
@@ -29,6 +31,8 @@ export class WalTransaction {
   /** TRUNCATE names no rows: every instance must resync. */
   private truncated = false;
 
+  constructor(private readonly xid: number) {}
+
   note(message: Pgoutput.Message): void {
     if (message.tag === 'truncate') {
       this.truncated = true;
@@ -44,7 +48,7 @@ export class WalTransaction {
 
   commit(lsn: string, commitTimeMs: number): CommittedChanges | undefined {
     const rows: FeedRow[] = this.truncated ? [['rs']] : [...this.changes.values()];
-    return rows.length === 0 ? undefined : { rows, lsn, commitTimeMs };
+    return rows.length === 0 ? undefined : { rows, lsn, xid: this.xid, commitTimeMs };
   }
 }
 

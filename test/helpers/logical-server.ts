@@ -13,14 +13,15 @@ import type { TestServer } from './test-database';
  * A server with logical decoding for the WAL-feed tests: the run's own server when it has wal_level=logical
  * (the embedded one always does), else an embedded PostgreSQL started for this test file, with its own
  * migrated template (the shared server, e.g. DATABASE_URL's with wal_level=replica, is never reconfigured).
+ * `own`: always a server of this file's own, which the file may reconfigure (ALTER SYSTEM).
  */
-export async function logicalServer(): Promise<TestServer & { stop(): Promise<void> }> {
+export async function logicalServer(own = false): Promise<TestServer & { stop(): Promise<void> }> {
   const url = inject('databaseUrl');
   const probe = new pg.Client(url);
   await probe.connect();
   const { rows } = await probe.query<{ wal_level: string }>(`SELECT current_setting('wal_level') AS wal_level`);
   await probe.end();
-  if (rows[0]!.wal_level === 'logical') return { url, template: inject('templateDatabase'), stop: async () => undefined };
+  if (!own && rows[0]!.wal_level === 'logical') return { url, template: inject('templateDatabase'), stop: async () => undefined };
 
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'awc-test-logical-'));
   const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger: pino({ level: 'warn' }) });

@@ -12,8 +12,9 @@ export interface WalPair {
   stop(): Promise<void>;
 }
 
-export async function startWalPair(seed: { contacts: number; tickets: number; assets: number }): Promise<WalPair> {
-  const server = await logicalServer();
+/** `ownServer`: on a server of the file's own, which it may reconfigure (logical-server.ts). */
+export async function startWalPair(seed: { contacts: number; tickets: number; assets: number }, ownServer = false): Promise<WalPair> {
+  const server = await logicalServer(ownServer);
   const pair = await startServicePair(async (db) => {
     const client = await db.pool.connect();
     try {
@@ -45,10 +46,10 @@ export async function startWalPair(seed: { contacts: number; tickets: number; as
 }
 
 /** Starts a WalPair before the file's tests and stops it after them; call the result inside a test. */
-export function useWalPair(seed: { contacts: number; tickets: number; assets: number }): () => WalPair {
+export function useWalPair(seed: { contacts: number; tickets: number; assets: number }, ownServer = false): () => WalPair {
   let wal: WalPair | undefined;
   beforeAll(async () => {
-    wal = await startWalPair(seed);
+    wal = await startWalPair(seed, ownServer);
   }, 120_000);
   afterAll(async () => {
     await wal?.stop();

@@ -6,9 +6,10 @@ import { createLogger } from '../../src/logger';
 import { AssetIndex } from '../../workers/asset-index';
 import { toIndexChange } from '../../workers/index-change';
 import { ChangeApplier } from '../../workers/change-applier';
+import type { FeedRow } from '../../workers/feed-rows';
 import { Directory, DirectoryBuilder } from '../../workers/directory';
 import { SnapshotBuilder } from '../../workers/snapshot';
-import { assetBody, makeClient, makeContact } from '../helpers/factories';
+import { assetBody, makeClient, makeContact, makeTicket } from '../helpers/factories';
 import { eventually } from '../helpers/service-pair';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
@@ -104,5 +105,29 @@ describe('ChangeApplier: re-reads what changed, and only what the cache does not
     applier.add('asset', asset.id);
     await eventually(async () => expect(hostnames()).not.toContain('DELETED-IN-SQL'));
     expect(pool.assetReads).toEqual([[asset.id]]);
+  });
+
+  it('a ticket or contact re-read does not overwrite a WAL relay row applied while its query was out', async () => {
+    const directory = new Directory(new DirectoryBuilder().finish());
+    const reader = new ChangeApplier(pool, index, directory, createLogger('silent'));
+    const other = (await makeContact(db.pool, owner.client)).id;
+    const ticket = (await makeTicket(db.pool, owner.client, owner.contact)).id;
+    // The row the relay sends is of a commit the re-read's snapshot did not see: SQL keeps the older value here.
+    const whileOut = async (kind: 'ticket' | 'contact', id: number, row: FeedRow) => {
+      reader.add(kind, id);
+      // The drain's query goes out in the first setImmediate; the relay row lands before its answer.
+      await new Promise((r) => setImmediate(r));
+      expect(reader.pendingCount, 'the re-read is in flight').toBe(1);
+      reader.applyRows([row]);
+      await eventually(async () => expect(reader.pendingCount).toBe(0));
+    };
+    await whileOut('ticket', ticket, ['t', ticket, other]);
+    expect(directory.contactOfTicket(ticket)).toBe(other);
+    await whileOut('contact', other, ['c', other, '"Renamed by the relay"']);
+    expect(directory.nameJson(other)).toBe('"Renamed by the relay"');
+    // A re-read that starts after the relay row is applied as read.
+    reader.add('ticket', ticket);
+    await eventually(async () => expect(directory.contactOfTicket(ticket)).toBe(owner.contact));
+    reader.close();
   });
 });

@@ -6,8 +6,17 @@
 /**
  * The leader inserts a batch and NOTIFYs its number in one statement, so a follower told of it can read it,
  * and the number is never announced for a batch rolled back.
+ * A decoded commit can still be invisible to other sessions (its commit record is flushed before the writer
+ * leaves the proc array, e.g. while it waits for a synchronous standby): the batch is inserted only once the
+ * statement's snapshot sees every transaction in it ($5, 32-bit xids as pgoutput sends them), so whatever a
+ * follower applied is in any snapshot taken after. No row: not visible yet, publish again shortly.
+ * A 32-bit xid is not seen when it is at or past the snapshot's xmax (modulo 2^32) or still in progress.
  */
-export const PUBLISH_BATCH_SQL = `WITH b AS (INSERT INTO awc_feed_batches (seq, lsn, rows) VALUES ($1, $2::pg_lsn, $3) RETURNING seq)
+export const PUBLISH_BATCH_SQL = `WITH snap AS (SELECT pg_snapshot_xmax(s)::text::int8 % 4294967296 AS xmax,
+    ARRAY(SELECT x::text::int8 % 4294967296 FROM pg_snapshot_xip(s) x) AS xip FROM pg_current_snapshot() s),
+  b AS (INSERT INTO awc_feed_batches (seq, lsn, rows) SELECT $1, $2::pg_lsn, $3 WHERE NOT EXISTS (
+    SELECT 1 FROM unnest($5::int8[]) t(xid), snap WHERE (t.xid - snap.xmax + 4294967296) % 4294967296 < 2147483648 OR t.xid = ANY(snap.xip))
+    RETURNING seq)
   SELECT pg_notify($4, json_build_object('t', 'b', 's', seq)::text) FROM b`;
 export const LAST_SEQ_SQL = 'SELECT COALESCE(max(seq), 0)::text AS seq FROM awc_feed_batches';
 /** The batches after the last one a follower applied, a few at a time. */
