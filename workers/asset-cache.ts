@@ -101,6 +101,7 @@ export class AssetCache {
    */
   start(): void {
     this.updateState('warming');
+    this.builds.prestart();
     this.audit.start();
     const followed = {
       rows: (rows: FeedRow[]) => this.applier.applyRows(rows),

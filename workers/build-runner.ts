@@ -19,6 +19,11 @@ export class BuildRunner {
     this.input = { databaseUrl: options.databaseUrl, maxConcurrentBuilds: options.maxConcurrentBuilds };
   }
 
+  /** Starts the build thread now, beside the change feed, so the first build does not wait for it to load. */
+  prestart(): void {
+    void this.builder?.run(null, { name: 'ready' }).catch(() => undefined);
+  }
+
   async run(): Promise<SnapshotRead> {
     if (this.builder) return (await this.builder.run(this.input)) as SnapshotRead;
     return readSnapshot(this.input.databaseUrl, this.input.maxConcurrentBuilds);

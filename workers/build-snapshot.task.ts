@@ -20,3 +20,11 @@ export default async function buildSnapshot(input: BuildTaskInput): Promise<unkn
     },
   } as never);
 }
+
+/**
+ * Named task run when the cache starts: the thread spawns and loads its modules (pg, the builders) while the
+ * change feed starts, instead of in front of the first build.
+ */
+export function ready(): null {
+  return null;
+}

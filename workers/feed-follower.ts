@@ -41,9 +41,10 @@ export class FeedFollower {
   silent = false;
   /**
    * gaps: batches this instance was not notified of in order (missed, or while its LISTEN was away), read;
-   * gapResyncs: gaps older than the retention, resynced; silences: times the leader went silent.
+   * gapResyncs: gaps older than the retention, resynced; silences: times the leader went silent;
+   * batchFailures: batches that could not be applied whole (unreadable, or applying threw), resynced.
    */
-  readonly counts = { gaps: 0, gapResyncs: 0, silences: 0 };
+  readonly counts = { gaps: 0, gapResyncs: 0, silences: 0, batchFailures: 0 };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -126,11 +127,21 @@ export class FeedFollower {
     }
   }
 
+  /**
+   * A batch that cannot be applied whole is neither retried forever (it would block every batch after it)
+   * nor skipped: its rows are committed and visible, so the resync's build holds them.
+   */
   private apply(seq: number, text: string): void {
-    const rows = JSON.parse(text) as FeedRow[];
     this.lastSeq = seq;
-    if (rows.some((r) => r[0] === 'rs')) return this.events.resync();
-    this.events.rows(rows);
+    try {
+      const rows = JSON.parse(text) as FeedRow[];
+      if (rows.some((r) => r[0] === 'rs')) return this.events.resync();
+      this.events.rows(rows);
+    } catch (err) {
+      this.counts.batchFailures++;
+      this.logger.error({ err: safeError(err), event: 'feed.batch_failed', seq }, 'a feed batch could not be applied; resyncing');
+      this.events.resync();
+    }
   }
 
   /** The batches after lastSeq were pruned: whatever they held comes with a resync begun after this. */

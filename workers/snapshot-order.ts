@@ -3,7 +3,7 @@
  * read in whatever order PostgreSQL sent them: sorting a million rows in the database costs it more than
  * sending them (measured at 1M assets: the sorted COPY took 2–4× the unsorted one), while a radix sort here is O(n).
  */
-import { ascending, descending, descendingUnsigned, highWord, lowWord, sortedPermutation } from './radix-sort';
+import { ascending, descending, descendingUnsigned, highWord, lowWord, type RadixScratch, sortedPermutation } from './radix-sort';
 
 type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
 
@@ -11,7 +11,13 @@ type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
  * The permutation into snapshot order, or null when the rows already are in it (no copy needed): one
  * newest-first sort, refined by one stable pass on contact.
  */
-export function snapshotOrder(n: number, ids: Int32Array, contactIds: Int32Array, createdAtUs: Float64Array): Int32Array<ArrayBuffer> | null {
+export function snapshotOrder(
+  n: number,
+  ids: Int32Array,
+  contactIds: Int32Array,
+  createdAtUs: Float64Array,
+  scratch?: RadixScratch,
+): Int32Array<ArrayBuffer> | null {
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) {
     const contact = contactIds[i]! - contactIds[i - 1]!;
@@ -25,7 +31,7 @@ export function snapshotOrder(n: number, ids: Int32Array, contactIds: Int32Array
     (i) => descendingUnsigned(lowWord(createdAtUs[i]!)),
     (i) => descending(highWord(createdAtUs[i]!)),
     (i) => ascending(contactIds[i]!),
-  ]);
+  ], undefined, scratch);
 }
 
 /** `column`'s first order.length entries, rearranged: entry k is column[order[k]]. Exactly sized. */

@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import {
+  ASSET_ROWS_ESTIMATE_SQL,
   BEGIN_BUILD_SQL,
   BUILD_SETTINGS_SQL,
   COMMIT_SQL,
@@ -25,8 +26,10 @@ import { SnapshotBuilder, type PackedSnapshot } from './snapshot';
 const copy = (client: pg.Client, sql: string, fields: number, onRow: (row: CopyRow) => void) =>
   readCopyBinary(client.query(copyTo(sql)), fields, onRow);
 
+/** The columns are sized from the planner's estimate up front; a wrong one only means growth or unused room. */
 async function readAssets(client: pg.Client): Promise<PackedSnapshot> {
-  const assets = new SnapshotBuilder();
+  const { rows } = await client.query<{ rows: number }>(ASSET_ROWS_ESTIMATE_SQL);
+  const assets = new SnapshotBuilder(Math.max(0, rows[0]?.rows ?? 0));
   await copy(client, COPY_ASSETS_SQL, ASSET_FIELDS, (row) => addAssetRow(assets, row));
   return assets.finish();
 }
@@ -81,14 +84,22 @@ export async function readSnapshot(databaseUrl: string, maxConcurrentBuilds = 0)
   const clients = [first];
   try {
     const slotWaitMs = await takeBuildSlot(first, maxConcurrentBuilds);
-    // Only a build holding a slot opens its second connection: waiting instances hold one idle session each.
-    const second = await connect();
-    clients.push(second);
-    await first.query(BEGIN_BUILD_SQL);
-    const { rows } = await first.query<{ id: string }>(EXPORT_SNAPSHOT_SQL);
-    await first.query(BUILD_SETTINGS_SQL);
+    // Only a build holding a slot opens its second connection (waiting instances hold one idle session each);
+    // it connects while the first exports the snapshot, so the two round trips overlap.
+    const opening = connect().then((client) => (clients.push(client), client));
+    const exporting = (async () => {
+      await first.query(BEGIN_BUILD_SQL);
+      const { rows } = await first.query<{ id: string }>(EXPORT_SNAPSHOT_SQL);
+      await first.query(BUILD_SETTINGS_SQL);
+      return rows[0]!.id;
+    })();
+    // Both settle before either failure is thrown, so `finally` ends a connection that was still opening.
+    const [opened, exported] = await Promise.allSettled([opening, exporting]);
+    if (opened.status === 'rejected') throw opened.reason;
+    if (exported.status === 'rejected') throw exported.reason;
+    const second = opened.value;
     await second.query(BEGIN_BUILD_SQL);
-    await second.query(setSnapshotSql(rows[0]!.id));
+    await second.query(setSnapshotSql(exported.value));
     await second.query(BUILD_SETTINGS_SQL);
     const [assets, directory] = await Promise.all([readAssets(first), readDirectory(second)]);
     await Promise.all([first.query(COMMIT_SQL), second.query(COMMIT_SQL)]);

@@ -3,7 +3,7 @@
  * assets cross between threads as a transfer (no structured-clone decoding) and are queried where they land.
  */
 import type { AssetEntry } from './asset-entry';
-import { ascending, sortedPermutation } from './radix-sort';
+import { ascending, RadixScratch, sortedPermutation } from './radix-sort';
 import { contactRuns, permuted, snapshotOrder } from './snapshot-order';
 
 /**
@@ -52,20 +52,26 @@ function grown<T extends Column>(column: T, capacity: number): T {
 const isInt32 = (value: number): boolean => (value | 0) === value;
 
 const FRAGMENT_CHUNK_BYTES = 4 * 1024 * 1024;
+const MIN_CAPACITY = 1024;
+/** A wild estimate (stale statistics) must not reserve absurd address space: past this, columns grow. */
+const MAX_PRESIZE = 1 << 27;
 
 /**
- * Accumulates rows, in any order, into growable typed columns (capacity doubles) and packs them in `finish()`
- * in the snapshot order (contact_id ASC with NULL → 0 first, created_at DESC, id DESC) every lookup relies on.
+ * Accumulates rows, in any order, into typed columns and packs them in `finish()` in the snapshot order
+ * (contact_id ASC with NULL → 0 first, created_at DESC, id DESC) every lookup relies on.
+ * The columns start at `expectedRows` (the table's row estimate) and double only when it was too low: growing
+ * by doubling from small wrote every column about twice over into fresh memory (~60 MB at 1M assets), and
+ * capacity never written costs nothing but address space (the pages are not touched).
  */
 export class SnapshotBuilder {
   private count = 0;
-  private capacity = 1024;
-  private ids = new Int32Array(this.capacity);
-  private contactIds = new Int32Array(this.capacity);
-  private clientIds = new Int32Array(this.capacity);
-  private createdAtUs = new Float64Array(this.capacity);
-  private versions = new Float64Array(this.capacity);
-  private fragOffsets = new Uint32Array(this.capacity + 1);
+  private capacity: number;
+  private ids: Int32Array<ArrayBuffer>;
+  private contactIds: Int32Array<ArrayBuffer>;
+  private clientIds: Int32Array<ArrayBuffer>;
+  private createdAtUs: Float64Array<ArrayBuffer>;
+  private versions: Float64Array<ArrayBuffer>;
+  private fragOffsets: Uint32Array<ArrayBuffer>;
   /**
    * Fragments go into fixed-size chunks rather than one doubling buffer: at a million assets the doubling
    * copies alone would write more fresh memory than the fragments themselves, and first-touching fresh pages
@@ -78,6 +84,16 @@ export class SnapshotBuilder {
   private chunkUsed = 0;
   private fragBytes = 0;
   private readonly encoder = new TextEncoder();
+
+  constructor(expectedRows = 0) {
+    this.capacity = Math.min(Math.max(MIN_CAPACITY, Math.ceil(expectedRows)), MAX_PRESIZE);
+    this.ids = new Int32Array(this.capacity);
+    this.contactIds = new Int32Array(this.capacity);
+    this.clientIds = new Int32Array(this.capacity);
+    this.createdAtUs = new Float64Array(this.capacity);
+    this.versions = new Float64Array(this.capacity);
+    this.fragOffsets = new Uint32Array(this.capacity + 1);
+  }
 
   /** Appends one row. */
   add(row: AssetEntry): void {
@@ -129,7 +145,9 @@ export class SnapshotBuilder {
   /** Packs the rows in snapshot order into exactly sized, separately owned arrays, with the id permutation. */
   finish(): PackedSnapshot {
     const n = this.count;
-    const order = snapshotOrder(n, this.ids, this.contactIds, this.createdAtUs);
+    // Both sorts share one set of working arrays; the order is spare once the columns are permuted.
+    const scratch = RadixScratch.of(n);
+    const order = snapshotOrder(n, this.ids, this.contactIds, this.createdAtUs, scratch);
     const int32s = (column: Int32Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
     const float64s = (column: Float64Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
     const ids = int32s(this.ids);
@@ -148,7 +166,8 @@ export class SnapshotBuilder {
     const fragmentChunks = [...this.sealedChunks, this.chunk.slice(0, this.chunkUsed)].filter((chunk) => chunk.length > 0);
     const fragmentChunkStarts = new Float64Array(fragmentChunks.length);
     for (let c = 1; c < fragmentChunks.length; c++) fragmentChunkStarts[c] = fragmentChunkStarts[c - 1]! + fragmentChunks[c - 1]!.length;
-    const byId = sortedPermutation(n, [(i) => ascending(ids[i]!)]);
+    scratch.spare = order;
+    const byId = sortedPermutation(n, [(i) => ascending(ids[i]!)], undefined, scratch);
     for (let k = 1; k < n; k++) {
       if (ids[byId[k]!] === ids[byId[k - 1]!]) throw new RangeError(`snapshot has asset ${ids[byId[k]!]} twice`);
     }

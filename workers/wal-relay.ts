@@ -235,12 +235,13 @@ export class WalRelay {
     await setNotifyTriggers(lock, false);
   }
 
-  /** Every second while leading: the heartbeat when idle, the slot's lag, pruning now and then. */
+  /** Every second while leading: the heartbeat when nothing was published meanwhile, the slot's lag, pruning now and then. */
   private async tick(): Promise<void> {
     const lock = this.lock;
     if (!lock || !this.leader) return;
-    const idle = !this.publishing && this.queue.length === 0 && Date.now() - this.lastPublishedMs >= LEADER_HEARTBEAT_MS / 2;
-    if (idle) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
+    // Also while a batch waits for its transactions to become visible: the leader is relaying, not silent.
+    const quiet = Date.now() - this.lastPublishedMs >= LEADER_HEARTBEAT_MS / 2;
+    if (quiet) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) await lock.query(PRUNE_BATCHES_SQL, [BATCH_RETENTION_SECONDS]).catch(() => undefined);
     this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
     if (this.triggersKept) await this.retireTriggers(lock).catch(() => undefined);

@@ -127,6 +127,8 @@ export interface WorkerStats {
   feed_gap_resyncs: number;
   /** Times no batch or heartbeat came from the relay's leader for 3 s (cache not fresh, leader's session ended). */
   feed_leader_silences: number;
+  /** WAL relay batches this instance could not apply whole (unreadable, or applying threw): each resynced. */
+  feed_batch_failures: number;
   /** Changed rows re-read from the database: every change in notify mode, in WAL mode only rows sent incomplete. */
   feed_rereads: number;
   /** Notifications refused as malformed (bad JSON, kind, op, id out of 1..2^31-1, version). */

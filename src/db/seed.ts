@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { withoutSecondaryIndexes } from './seed-indexes';
+import { COMPANIES, COMPANY_FORMS, FIRST_NAMES, INDUSTRIES, LAST_NAMES, TICKET_NOTES, TICKET_SUBJECTS } from './seed-vocabulary';
 
 /** Row counts to generate; `clients` defaults to one client per 50 contacts (at least one). */
 export interface SeedOptions {
@@ -26,29 +28,6 @@ export const MAX_SEED_ROWS = 2_147_483_647;
 
 // Every date is measured back from here, so a rerun next year still writes identical rows.
 const REFERENCE_TIME = '2026-01-01T00:00:00Z';
-
-const COMPANIES = ['Acme', 'Northwind', 'Contoso', 'Fabrikam', 'Globex', 'Initech', 'Umbrella', 'Tyrell', 'Wayne',
-  'Stark', 'Cyberdyne', 'Hooli', 'Vandelay', 'Wonka', 'Aperture', 'Soylent', 'Oceanic', 'Massive', 'Gringotts',
-  'Dunder', 'Monarch', 'Pinnacle', 'Summit', 'Harbor', 'Redwood', 'Keystone', 'Bluebird', 'Ironclad', 'Lakeside',
-  'Meridian', 'Evergreen', 'Granite', 'Silverline', 'Copperfield', 'Brightway', 'Northstar', 'Riverbend', 'Oakridge'];
-const INDUSTRIES = ['Dental', 'Legal', 'Logistics', 'Manufacturing', 'Accounting', 'Realty', 'Foods', 'Health',
-  'Engineering', 'Consulting', 'Insurance', 'Architects', 'Veterinary', 'Construction', 'Marketing', 'Pharmacy',
-  'Credit Union', 'Schools', 'Hospitality', 'Energy', 'Printing', 'Auto Group', 'Labs', 'Freight'];
-const COMPANY_FORMS = ['LLC', 'Inc', 'Group', 'Ltd', 'Partners', 'Co'];
-const FIRST_NAMES = ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David',
-  'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Carlos', 'Karen',
-  'Daniel', 'Lisa', 'Matthew', 'Nancy', 'Anthony', 'Sandra', 'Mark', 'Ashley', 'Priya', 'Emily', 'Wei', 'Fatima',
-  'Kevin', 'Olga', 'Hiroshi', 'Amara', 'Luis', 'Ingrid', 'Omar', 'Chloe'];
-const LAST_NAMES = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez',
-  'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin',
-  'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Clark', 'Lewis', 'Robinson', 'Walker', 'Young', 'Patel', 'Nguyen',
-  'Kim', 'Chen', 'Okafor', 'Schmidt', 'Rossi', 'Novak', 'Larsen', 'Tanaka'];
-const TICKET_SUBJECTS = ['Outlook keeps asking for password', 'VPN drops every few minutes', 'Printer offline',
-  'New hire laptop setup', 'Laptop battery swelling', 'Cannot open shared drive', 'Teams audio not working',
-  'Password reset', 'Monitor flickering', 'Install request: Adobe Acrobat', 'Phishing email reported',
-  'Wi-Fi slow in conference room', 'Blue screen after update', 'MFA phone replaced', 'Offboarding: disable accounts'];
-const TICKET_NOTES = ['Called user, left voicemail.', 'Remote session via ScreenConnect, fixed.',
-  'Waiting on vendor RMA.', 'Resolved after reboot.', 'Escalated to tier 2.', 'Reimaged device from PDQ.'];
 
 /** Kind is the hostname's middle part; weight is the model's share of the fleet. */
 type Model = [manufacturer: string, model: string, kind: string, serialPrefix: string, serialLength: number,
@@ -221,20 +200,20 @@ export async function seedDatabase(client: pg.ClientBase, options: SeedOptions):
     // One big transaction: losing it in a crash costs nothing, and memory lets the slot sort stay off disk.
     await client.query(`SET LOCAL synchronous_commit = off`);
     await client.query(`SET LOCAL work_mem = '256MB'`);
+    await client.query(`SET LOCAL maintenance_work_mem = '512MB'`);
     // Writers wait (readers do not), so two seeds cannot both see an empty database.
     await client.query('LOCK TABLE clients, contacts, tickets, assets IN EXCLUSIVE MODE');
     const { rows: [existing] } = await client.query<{ found: boolean }>(`SELECT EXISTS (SELECT FROM clients)
       OR EXISTS (SELECT FROM contacts) OR EXISTS (SELECT FROM tickets) OR EXISTS (SELECT FROM assets) AS found`);
     if (existing?.found) throw new Error('database already has data; seed expects an empty database');
 
-    const clientRows = await client.query(INSERT_CLIENTS,
-      [clients, COMPANIES, INDUSTRIES, COMPANY_FORMS, REFERENCE_TIME]);
-    const contactRows = await client.query(INSERT_CONTACTS,
-      [contacts, clients, FIRST_NAMES, LAST_NAMES, REFERENCE_TIME]);
-    const assetRows = await client.query(INSERT_ASSETS,
-      [assets, assigned, clients, REFERENCE_TIME, JSON.stringify(MODEL_SLOTS), MODEL_SLOTS.length]);
-    const ticketRows = await client.query(INSERT_TICKETS,
-      [tickets, contacts, clients, REFERENCE_TIME, TICKET_SUBJECTS, TICKET_NOTES]);
+    const [clientRows, contactRows, assetRows, ticketRows] = await withoutSecondaryIndexes(client, ['contacts', 'tickets', 'assets'], async () => [
+      await client.query(INSERT_CLIENTS, [clients, COMPANIES, INDUSTRIES, COMPANY_FORMS, REFERENCE_TIME]),
+      await client.query(INSERT_CONTACTS, [contacts, clients, FIRST_NAMES, LAST_NAMES, REFERENCE_TIME]),
+      await client.query(INSERT_ASSETS,
+        [assets, assigned, clients, REFERENCE_TIME, JSON.stringify(MODEL_SLOTS), MODEL_SLOTS.length]),
+      await client.query(INSERT_TICKETS, [tickets, contacts, clients, REFERENCE_TIME, TICKET_SUBJECTS, TICKET_NOTES]),
+    ]);
     // Rows carry explicit ids (and version = id), so the sequences continue right after them.
     await client.query(`SELECT setval(pg_get_serial_sequence(t, c), greatest(n, 1), n > 0)
       FROM unnest($1::text[], $2::text[], $3::int[]) AS s(t, c, n)`,

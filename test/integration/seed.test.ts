@@ -33,6 +33,12 @@ async function fingerprint(pool: pg.Pool): Promise<Record<string, string>> {
   return result;
 }
 
+/** Every index of the schema with its definition. */
+async function indexes(pool: pg.Pool): Promise<Array<{ indexname: string; indexdef: string }>> {
+  const { rows } = await pool.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`);
+  return rows;
+}
+
 async function one(pool: pg.Pool, sql: string): Promise<Record<string, number>> {
   const { rows: [row] } = await pool.query(sql);
   return row;
@@ -70,6 +76,12 @@ describe('seedDatabase', () => {
     const again = await seed(second.pool, FLAGS);
     expect({ ...again, duration_ms: 0 }).toEqual({ ...summary, duration_ms: 0 });
     expect(await fingerprint(second.pool)).toEqual(await fingerprint(first.pool));
+  });
+
+  it('builds again every index it drops for the load, as the migrations defined it', async () => {
+    const migrated = await indexes(scratch.pool);
+    expect(migrated.map((i) => i.indexname)).toContain('idx_assets_widget');
+    expect(await indexes(first.pool)).toEqual(migrated);
   });
 
   it('keeps its distribution promises', async () => {
@@ -161,6 +173,7 @@ describe('seedDatabase', () => {
     const counts = await one(scratch.pool, `SELECT (SELECT count(*) FROM clients)::int AS clients,
       (SELECT count(*) FROM contacts)::int AS contacts, (SELECT count(*) FROM assets)::int AS assets`);
     expect(counts).toEqual({ clients: 0, contacts: 0, assets: 0 });
+    expect(await indexes(scratch.pool)).toEqual(await indexes(second.pool));
     await scratch.pool.query('DROP TRIGGER fail ON tickets');
   });
 

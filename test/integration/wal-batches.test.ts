@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
 import { useWalPair } from '../helpers/wal-pair';
+import { CHANGE_CHANNEL } from '../../workers/change-feed';
 
 const SEED = { contacts: 300, tickets: 600, assets: 2_000 };
 
@@ -12,6 +13,7 @@ interface BatchStats {
   feed_gaps: number;
   feed_gap_resyncs: number;
   feed_leader_silences: number;
+  feed_batch_failures: number;
   feed_rereads: number;
   feed_takeovers: number;
   pending_changes: number;
@@ -123,6 +125,25 @@ describe('the WAL relay batches: rows applied as sent, gaps read back, a silent 
     expect(after.every((s, i) => s.feed_gaps > before[i]!.feed_gaps), 'each counted its gap').toBe(true);
     expect(after.map((s) => s.feed_gap_resyncs)).toEqual(before.map((s) => s.feed_gap_resyncs));
     expect(after.map((s) => s.feed_rereads), 'read back as rows, not re-read').toEqual(before.map((s) => s.feed_rereads));
+  });
+
+  it('a batch that cannot be applied is neither skipped nor retried forever: every instance resyncs, counted, and later changes apply', async () => {
+    await leaderAndFollower();
+    const before = await both();
+    // Not JSON, at the next number, announced as a batch: what a corrupt or foreign row would look like.
+    await pair.db.pool.query(
+      `WITH b AS (INSERT INTO awc_feed_batches (seq, rows) SELECT max(seq) + 1, 'not json' FROM awc_feed_batches RETURNING seq)
+       SELECT pg_notify($1, json_build_object('t', 'b', 's', seq)::text) FROM b`,
+      [CHANGE_CHANNEL],
+    );
+    await pair.db.pool.query(`UPDATE assets SET pdq_device_id = 'after-poison-' || id WHERE id BETWEEN 300 AND 340`);
+    await eventually(async () => {
+      const now = await both();
+      expect(now.map((s, i) => s.feed_batch_failures - before[i]!.feed_batch_failures), 'counted once on each').toEqual([1, 1]);
+      expect(now.every((s, i) => s.refreshes > before[i]!.refreshes), 'each resynced').toBe(true);
+      expect(now.map((s) => s.state)).toEqual(['ready', 'ready']);
+    }, 20_000);
+    await allMatchSql(await ticketsOf(300, 340, 10), 10_000);
   });
 
   it('a leader alive but silent (SIGSTOP): the other goes not fresh, ends its session and takes over within 2 s of noticing', async () => {

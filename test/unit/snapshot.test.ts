@@ -121,6 +121,21 @@ describe('SnapshotBuilder', () => {
     }
   });
 
+  it('packs the same snapshot whether its row estimate was too low, right or far too high', () => {
+    const rows: AssetEntry[] = [];
+    for (let id = 1; id <= 5000; id++) rows.push(row((id * 7919) % 5003, id % 700, id % 13, T0 - (id % 50) * 1000));
+    const grown = build(rows);
+    for (const estimate of [10, 5000, 2_000_000]) {
+      const builder = new SnapshotBuilder(estimate);
+      for (const r of rows) builder.add(r);
+      const s = builder.finish();
+      for (const name of ['ids', 'contactIds', 'clientIds', 'createdAtUs', 'versions', 'fragStarts', 'fragEnds', 'byId', 'contactKeys', 'contactStarts'] as const) {
+        expect(Array.from(s[name]), `${name} at estimate ${estimate}`).toEqual(Array.from(grown[name]));
+      }
+      for (const a of arraysOf(s)) expect(a.buffer.byteLength).toBe(a.byteLength);
+    }
+  });
+
   it('round-trips fragments across chunk boundaries, one larger than a whole chunk included', () => {
     const rows: AssetEntry[] = [];
     for (let id = 1; id <= 400; id++) {

@@ -13,6 +13,8 @@ export const SNAPSHOT_ASSET_COLUMNS = `a.id, a.contact_id, a.client_id, a.create
 
 /** Unordered: the builder sorts (snapshot-order.ts), far cheaper than PostgreSQL sorting a million rows. */
 export const COPY_ASSETS_SQL = `COPY (SELECT ${SNAPSHOT_ASSET_COLUMNS} FROM assets a WHERE a.status = 'active') TO STDOUT (FORMAT binary)`;
+/** The planner's row count of assets (all statuses: an upper bound for the active rows), -1 before any ANALYZE. */
+export const ASSET_ROWS_ESTIMATE_SQL = "SELECT reltuples::float8 AS rows FROM pg_class WHERE oid = 'assets'::regclass";
 export const COPY_TICKETS_SQL = 'COPY (SELECT id, contact_id FROM tickets) TO STDOUT (FORMAT binary)';
 export const COPY_CONTACTS_SQL = 'COPY (SELECT id, name FROM contacts ORDER BY id) TO STDOUT (FORMAT binary)';
 
