@@ -11,6 +11,7 @@ import { exportFloor } from './lib/export-floor';
 import { pacedLoad } from './lib/paced-load';
 import { peakRssBytes } from './lib/peak-rss';
 import { startServiceProcess } from './lib/service-process';
+import { runBench, writeBenchReport } from './lib/bench-report';
 
 const USAGE = 'usage: npm run bench:cache -- [--assets N[,N…]] [--build thread|worker[,…]] [--rate R] [--duration S] [--fresh]';
 const BUILDS = ['thread', 'worker'] as const;
@@ -142,12 +143,7 @@ async function main() {
         )
       : null;
   const report = { when: new Date().toISOString(), command: `npm run bench:cache -- ${process.argv.slice(2).join(' ')}`, bytes_per_cached_asset: perAsset, runs };
-  const file = path.join(resultsDir, `bench-cache-${stamp}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to ${file}\n`);
+  writeBenchReport(resultsDir, 'bench-cache', stamp, report);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -9,6 +9,7 @@ import { projectPath } from '../src/paths';
 import { parseFlags } from './lib/args';
 import { datasetFor, ensureBenchDatabase } from './lib/bench-database';
 import { freePort, startServiceProcess, type ServiceProcess } from './lib/service-process';
+import { runBench, writeBenchReport } from './lib/bench-report';
 
 const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N]';
 const TICKS_PER_SECOND = 100;
@@ -138,12 +139,7 @@ async function main() {
     await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  const file = path.join(resultsDir, `bench-feed-${stamp}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to ${file}\n`);
+  writeBenchReport(resultsDir, 'bench-feed', stamp, report);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -13,6 +13,7 @@ import { openStreamsCost } from './lib/open-streams';
 import { percentiles, round2 as round } from './lib/percentiles';
 import { prng } from './lib/prng';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process';
+import { runBench, writeBenchReport } from './lib/bench-report';
 
 const USAGE =
   'usage: npm run bench:propagation -- [--assets N] [--updates N] [--live-updates N] [--streams N] [--stream-rate R] [--stream-duration S]';
@@ -239,12 +240,7 @@ async function main() {
   } finally {
     await server.stop();
   }
-  const file = path.join(resultsDir, `bench-propagation-${stamp}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to ${file}\n`);
+  writeBenchReport(resultsDir, 'bench-propagation', stamp, report);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -10,6 +10,7 @@ import { parseFlags } from './lib/args';
 import { sampleBackendCpu } from './lib/backend-cpu';
 import { datasetFor, ensureBenchDatabase } from './lib/bench-database';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process';
+import { runBench, writeBenchReport } from './lib/bench-report';
 
 const USAGE = 'usage: npm run bench:resync -- [--assets N] [--instances N] [--fresh]';
 const BUILD_APPLICATION_NAME = 'asset-cache-build';
@@ -101,12 +102,7 @@ async function main() {
     await server.stop();
   }
   const report = { when: new Date().toISOString(), command: `npm run bench:resync -- ${process.argv.slice(2).join(' ')}`, assets, instances, runs };
-  const file = path.join(resultsDir, `bench-resync-${stamp}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to ${file}\n`);
+  writeBenchReport(resultsDir, 'bench-resync', stamp, report);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

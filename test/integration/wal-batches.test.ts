@@ -2,22 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
 import { useWalPair } from '../helpers/wal-pair';
 import { CHANGE_CHANNEL } from '../../workers/change-feed';
+import type { WorkerStats } from '../../src/cache/protocol';
 
 const SEED = { contacts: 300, tickets: 600, assets: 2_000 };
 
-interface BatchStats {
-  state: string;
-  refreshes: number;
-  feed_leader: boolean;
-  feed_seq: number | null;
-  feed_gaps: number;
-  feed_gap_resyncs: number;
-  feed_leader_silences: number;
-  feed_batch_failures: number;
-  feed_rereads: number;
-  feed_takeovers: number;
-  pending_changes: number;
-}
+type BatchStats = Pick<WorkerStats, 'state' | 'refreshes' | 'feed_leader' | 'feed_seq' | 'feed_gaps' | 'feed_gap_resyncs' | 'feed_leader_silences' | 'feed_batch_failures' | 'feed_rereads' | 'feed_takeovers' | 'pending_changes'>;
 
 describe('the WAL relay batches: rows applied as sent, gaps read back, a silent leader replaced', () => {
   const wal = useWalPair(SEED);

@@ -2,25 +2,13 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
 import { useWalPair } from '../helpers/wal-pair';
+import type { WorkerStats } from '../../src/cache/protocol';
 
 const SEED = { contacts: 2_400, tickets: 3_600, assets: 12_000 };
 const BURST_ROWS = 10_000;
 const BURST_TRANSACTIONS = 20;
 
-interface FeedStats {
-  state: string;
-  refreshes: number;
-  feed_mode: string | null;
-  feed_leader: boolean;
-  feed_wal_reconnects: number;
-  feed_takeovers: number;
-  feed_lag_bytes: number | null;
-  feed_slots_created: number;
-  feed_gaps: number;
-  feed_gap_resyncs: number;
-  drift: number;
-  pending_changes: number;
-}
+type FeedStats = Pick<WorkerStats, 'state' | 'refreshes' | 'feed_mode' | 'feed_leader' | 'feed_wal_reconnects' | 'feed_takeovers' | 'feed_lag_bytes' | 'feed_slots_created' | 'feed_gaps' | 'feed_gap_resyncs' | 'drift' | 'pending_changes'>;
 
 describe('the WAL feed: one instance decodes the slot, every instance applies, nothing resyncs for a lost connection', () => {
   const wal = useWalPair(SEED);

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sqlWidget, type PairInstance, type ServicePair } from '../helpers/service-pair';
 import { useWalPair } from '../helpers/wal-pair';
+import type { WorkerStats } from '../../src/cache/protocol';
 
 const SEED = { contacts: 200, tickets: 300, assets: 1_000 };
 /** Long enough for the relay to decode and publish the held commit if it would; short of a leader silence (3 s). */
@@ -9,13 +10,7 @@ const HOLD_MS = 600;
 /** Past the followers' leader-silence timeout (3 s). */
 const LONG_HOLD_MS = 4_500;
 
-interface VisibilityStats {
-  state: string;
-  refreshes: number;
-  feed_leader: boolean;
-  feed_seq: number | null;
-  feed_leader_silences: number;
-}
+type VisibilityStats = Pick<WorkerStats, 'state' | 'refreshes' | 'feed_leader' | 'feed_seq' | 'feed_leader_silences'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
