@@ -119,7 +119,8 @@ describe('with the change feed silenced and ASSET_CACHE_TTL=1', () => {
   let assets: number[];
 
   beforeAll(async () => {
-    t = await startTestService({ ASSET_CACHE_TTL: '1', CACHE_FEED: 'notify' }, async (db) => {
+    // No jitter before the TTL build, and no audit: its repair by re-read would show the new row without one.
+    t = await startTestService({ ASSET_CACHE_TTL: '1', CACHE_FEED: 'notify', CACHE_BUILD_JITTER_MS: '0', CACHE_AUDIT_PER_MINUTE: '0' }, async (db) => {
       owner = await makeOwner({ db }, 'Ttl Contact');
       assets = await insertAssets({ db }, owner, ['TTL-OLD']);
     });
