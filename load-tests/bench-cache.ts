@@ -20,7 +20,7 @@ type Build = (typeof BUILDS)[number];
 type CacheStatsBody = Pick<CacheStats, 'warm_duration_ms' | 'size' | 'heap_used_bytes' | 'snapshot_bytes' | 'hits' | 'misses' | 'build_in'>;
 
 /** The build figures the service logs with each `cache.warm` (LOG_LEVEL=info), in order. */
-function warmLogs(logFile: string): Array<{ reason: string; duration_ms: number; build_heap_used_bytes: number; build_heap_total_bytes: number }> {
+function warmLogs(logFile: string): Array<{ reason: string; duration_ms: number; build_heap_used_bytes: number; build_heap_total_bytes: number; phases_ms: Record<string, number> }> {
   return fs
     .readFileSync(logFile, 'utf8')
     .split('\n')
@@ -75,6 +75,7 @@ async function measure(db: { url: string; token: string }, tickets: number[], bu
       peak_rss_bytes_at_ready: peakRssAtReady,
       peak_rss_bytes_after_refresh: peakRssBytes(svc.child.pid),
       build_heap_at_warm: startup ? { used_bytes: startup.build_heap_used_bytes, committed_bytes: startup.build_heap_total_bytes } : null,
+      warm_phases_ms: startup?.phases_ms ?? null,
       refresh_during_load: refreshed,
       refresh_hits_misses: { hits: after.hits, misses: after.misses },
       widget_at_fixed_rate_during_refresh: result,

@@ -18,7 +18,8 @@ import type { FeedFollower } from './feed-follower';
 import type { FeedMode } from './feed-mode';
 import { emptySnapshot } from './snapshot';
 import { startFeed } from './start-feed';
-import { WarmRecord } from './warm-record';
+import { wallMs } from './snapshot-read';
+import { WarmRecord, warmPhases } from './warm-record';
 import type { WalRelay } from './wal-relay';
 
 const RETRY_MIN_MS = 1_000;
@@ -149,18 +150,21 @@ export class AssetCache {
     clearTimeout(this.retryTimer);
     if (JITTERED.has(reason)) await new Promise((resolve) => setTimeout(resolve, this.random() * this.options.buildJitterMs));
     const started = performance.now();
+    const begun = wallMs();
     const losses = this.losses;
     const feedUp = this.feedUp;
     const assetEpoch = this.index.beginEpoch();
     const directoryEpoch = this.directory.beginEpoch();
     try {
       const built = await this.builds.run();
+      const received = wallMs();
       this.index.rebase(built.assets, assetEpoch);
       this.notices.everything();
       const recheck = this.directory.rebase(built.directory, directoryEpoch);
       for (const id of recheck.tickets) this.applier.add('ticket', id);
       for (const id of recheck.contacts) this.applier.add('contact', id);
       const durationMs = Math.round(performance.now() - started);
+      const phases = warmPhases(begun, built.marks, received, wallMs());
       this.warmed = true;
       if (feedUp && losses === this.losses) {
         this.stale = false;
@@ -175,7 +179,8 @@ export class AssetCache {
       const { slotWaitMs, heapUsedBytes, heapTotalBytes } = built;
       this.logger.info(
         { event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs,
-          slot_wait_ms: slotWaitMs, build_heap_used_bytes: heapUsedBytes, build_heap_total_bytes: heapTotalBytes, build_in: this.builds.buildIn },
+          slot_wait_ms: slotWaitMs, build_heap_used_bytes: heapUsedBytes, build_heap_total_bytes: heapTotalBytes, build_in: this.builds.buildIn,
+          phases_ms: phases },
         'asset cache warmed',
       );
       return result;

@@ -27,18 +27,40 @@ const copy = (client: pg.Client, sql: string, fields: number, onRow: (row: CopyR
   readCopyBinary(client.query(copyTo(sql)), fields, onRow);
 
 /** The columns are sized from the planner's estimate up front; a wrong one only means growth or unused room. */
-async function readAssets(client: pg.Client): Promise<PackedSnapshot> {
+async function readAssets(client: pg.Client, marks: BuildMarks): Promise<PackedSnapshot> {
   const { rows } = await client.query<{ rows: number }>(ASSET_ROWS_ESTIMATE_SQL);
   const assets = new SnapshotBuilder(Math.max(0, rows[0]?.rows ?? 0));
   await copy(client, COPY_ASSETS_SQL, ASSET_FIELDS, (row) => addAssetRow(assets, row));
-  return assets.finish();
+  marks.assetsCopied = wallMs();
+  const packed = assets.finish();
+  marks.assetsPacked = wallMs();
+  return packed;
 }
 
-async function readDirectory(client: pg.Client): Promise<PackedDirectory> {
+async function readDirectory(client: pg.Client, marks: BuildMarks): Promise<PackedDirectory> {
   const directory = new DirectoryBuilder();
   await copy(client, COPY_TICKETS_SQL, TICKET_FIELDS, (row) => addTicketRow(directory, row));
   await copy(client, COPY_CONTACTS_SQL, CONTACT_FIELDS, (row) => addContactRow(directory, row));
-  return directory.finish();
+  const packed = directory.finish();
+  marks.directoryPacked = wallMs();
+  return packed;
+}
+
+/** Milliseconds since the epoch with sub-millisecond precision, comparable between threads of one process. */
+export const wallMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * When each step of a build ended (wallMs), so a warm-up can be split where it ran: `started` when the
+ * build began on its thread, `snapshot` once both connections hold the exported snapshot, the assets'
+ * COPY fully parsed and then packed, the directory packed, and `read` after both transactions committed.
+ */
+export interface BuildMarks {
+  started: number;
+  snapshot: number;
+  assetsCopied: number;
+  assetsPacked: number;
+  directoryPacked: number;
+  read: number;
 }
 
 /** Poll interval while every build slot is taken, with up to as much again at random so waiters spread out. */
@@ -68,6 +90,7 @@ export interface SnapshotRead {
   /** The building isolate's heap when the read ends: used, and committed (which only grows during a build). */
   heapUsedBytes: number;
   heapTotalBytes: number;
+  marks: BuildMarks;
 }
 
 /**
@@ -75,6 +98,8 @@ export interface SnapshotRead {
  * caller has started listening for changes; the second connection adopts it before reading anything.
  */
 export async function readSnapshot(databaseUrl: string, maxConcurrentBuilds = 0): Promise<SnapshotRead> {
+  const started = wallMs();
+  const marks: BuildMarks = { started, snapshot: started, assetsCopied: started, assetsPacked: started, directoryPacked: started, read: started };
   const connect = async () => {
     const client = new pg.Client({ connectionString: databaseUrl, application_name: 'asset-cache-build' });
     await client.connect();
@@ -101,10 +126,12 @@ export async function readSnapshot(databaseUrl: string, maxConcurrentBuilds = 0)
     await second.query(BEGIN_BUILD_SQL);
     await second.query(setSnapshotSql(exported.value));
     await second.query(BUILD_SETTINGS_SQL);
-    const [assets, directory] = await Promise.all([readAssets(first), readDirectory(second)]);
+    marks.snapshot = wallMs();
+    const [assets, directory] = await Promise.all([readAssets(first, marks), readDirectory(second, marks)]);
     await Promise.all([first.query(COMMIT_SQL), second.query(COMMIT_SQL)]);
+    marks.read = wallMs();
     const heap = v8.getHeapStatistics();
-    return { assets, directory, slotWaitMs: Math.round(slotWaitMs), heapUsedBytes: heap.used_heap_size, heapTotalBytes: heap.total_heap_size };
+    return { assets, directory, slotWaitMs: Math.round(slotWaitMs), heapUsedBytes: heap.used_heap_size, heapTotalBytes: heap.total_heap_size, marks };
   } finally {
     await Promise.all(clients.map((client) => client.end()));
   }

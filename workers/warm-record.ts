@@ -1,7 +1,7 @@
 import type { WorkerStats } from '../src/cache/protocol';
 import { directoryTransferList } from './directory';
 import { snapshotTransferList } from './snapshot';
-import type { SnapshotRead } from './snapshot-read';
+import type { BuildMarks, SnapshotRead } from './snapshot-read';
 
 const bytesOf = (buffers: ArrayBuffer[]) => buffers.reduce((sum, b) => sum + b.byteLength, 0);
 
@@ -34,4 +34,23 @@ export class WarmRecord {
       snapshot_bytes: this.snapshotBytes,
     };
   }
+}
+
+const span = (from: number, to: number) => Math.round(to - from);
+
+/**
+ * A warm-up split into its steps (ms), from the cache worker's start of the build (`begun`) over the build's
+ * own marks to the snapshot's arrival in the worker (`received`) and the end of the rebase (`rebased`).
+ */
+export function warmPhases(begun: number, marks: BuildMarks, received: number, rebased: number) {
+  return {
+    thread_start: span(begun, marks.started),
+    connect_and_snapshot: span(marks.started, marks.snapshot),
+    assets_copy: span(marks.snapshot, marks.assetsCopied),
+    assets_pack: span(marks.assetsCopied, marks.assetsPacked),
+    directory: span(marks.snapshot, marks.directoryPacked),
+    commit: span(Math.max(marks.assetsPacked, marks.directoryPacked), marks.read),
+    transfer: span(marks.read, received),
+    rebase: span(received, rebased),
+  };
 }
