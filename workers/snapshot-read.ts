@@ -5,7 +5,6 @@
  */
 import v8 from 'node:v8';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import {
   ASSET_ROWS_ESTIMATE_SQL,
   BEGIN_BUILD_SQL,
@@ -18,13 +17,14 @@ import {
   setSnapshotSql,
   tryBuildSlot,
 } from './sql/snapshot';
+import { copyOut } from './build-copy-stream';
 import { readCopyBinary, type CopyRow } from './copy-binary';
 import { DirectoryBuilder, type PackedDirectory } from './directory';
 import { addAssetRow, addContactRow, addTicketRow, ASSET_FIELDS, CONTACT_FIELDS, TICKET_FIELDS } from './snapshot-copy-rows';
 import { SnapshotBuilder, type PackedSnapshot } from './snapshot';
 
 const copy = (client: pg.Client, sql: string, fields: number, onRow: (row: CopyRow) => void) =>
-  readCopyBinary(client.query(copyTo(sql)), fields, onRow);
+  readCopyBinary(client.query(copyOut(sql)), fields, onRow);
 
 /** The columns are sized from the planner's estimate up front; a wrong one only means growth or unused room. */
 async function readAssets(client: pg.Client, marks: BuildMarks): Promise<PackedSnapshot> {
