@@ -73,6 +73,28 @@ describe('SnapshotBuilder', () => {
     expect(Array.from(s.byId, (i) => s.ids[i])).toEqual(Array.from(ids).sort((a, b) => a - b));
   });
 
+  it.each([
+    ['contact runs of every length (insertion-sorted or TypedArray#sort), many ties', 40_000, 3_000],
+    ['one contact holding more rows than a compared run (the radix sort then)', 180_000, 1],
+  ])('matches a comparator sort with contact ids near the row count: %s', (_, n, contactCount) => {
+    let seed = 11;
+    const random = (below: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * below);
+    };
+    // Skewed: a few contacts get long runs, most a handful of assets; instants repeat so ids break the ties.
+    const rows = Array.from({ length: n }, (_, k) => {
+      const contact = random(4) === 0 ? random(8) : random(contactCount);
+      return row(n - k + random(2) * n, contact, 1, T0 - random(50) * 2 ** 31);
+    });
+    const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
+    const s = build(unique);
+    // The first position that differs (-1: none), so a failure does not diff 180k-entry arrays.
+    const firstDifference = (actual: ArrayLike<number>, expected: number[]) => expected.findIndex((id, k) => actual[k] !== id);
+    expect(firstDifference(s.ids, inSnapshotOrder(unique).map((r) => r.id))).toBe(-1);
+    expect(firstDifference(Array.from(s.byId, (i) => s.ids[i]!), unique.map((r) => r.id).sort((a, b) => a - b))).toBe(-1);
+  });
+
   it('packs rows given in any order exactly as rows given in snapshot order, fragments following their rows', () => {
     const s = build(sample().reverse());
     const expected = build(inSnapshotOrder(sample()));
