@@ -3,7 +3,7 @@
  * read in whatever order PostgreSQL sent them: sorting a million rows in the database costs it more than
  * sending them (measured at 1M assets: the sorted COPY took 2–4× the unsorted one), while a radix sort here is O(n).
  */
-import { ascending, descending, descendingUnsigned, highWord, lowWord, type RadixScratch, sortedPermutation } from './radix-sort';
+import { ascending, descending, descendingUnsigned, highWord, lowWord, RadixScratch, sortedPermutation } from './radix-sort';
 
 type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
 
@@ -25,7 +25,6 @@ export function snapshotOrder(
   ids: Int32Array,
   contactIds: Int32Array,
   createdAtUs: Float64Array,
-  scratch?: RadixScratch,
 ): Int32Array<ArrayBuffer> | null {
   let sorted = true;
   let maxContact = 0;
@@ -39,19 +38,19 @@ export function snapshotOrder(
   }
   if (sorted) return null;
   return (
-    (maxContact <= DENSE_CONTACTS_PER_ROW * n + 1024 && bucketedOrder(n, ids, contactIds, createdAtUs, maxContact, scratch?.spare ?? null)) ||
-    radixOrder(n, ids, contactIds, createdAtUs, scratch)
+    (maxContact <= DENSE_CONTACTS_PER_ROW * n + 1024 && bucketedOrder(n, ids, contactIds, createdAtUs, maxContact)) ||
+    radixOrder(n, ids, contactIds, createdAtUs)
   );
 }
 
-function radixOrder(n: number, ids: Int32Array, contactIds: Int32Array, createdAtUs: Float64Array, scratch?: RadixScratch): Int32Array<ArrayBuffer> {
+function radixOrder(n: number, ids: Int32Array, contactIds: Int32Array, createdAtUs: Float64Array): Int32Array<ArrayBuffer> {
   // Least significant key first: each stable pass keeps the order the earlier passes established within its ties.
   return sortedPermutation(n, [
     (i) => descending(ids[i]!),
     (i) => descendingUnsigned(lowWord(createdAtUs[i]!)),
     (i) => descending(highWord(createdAtUs[i]!)),
     (i) => ascending(contactIds[i]!),
-  ], undefined, scratch);
+  ]);
 }
 
 /** Counting sort on the contact (ids 0..maxContact), then each run newest first; null when a run is too long. */
@@ -61,7 +60,6 @@ function bucketedOrder(
   contactIds: Int32Array,
   createdAtUs: Float64Array,
   maxContact: number,
-  spare: Int32Array<ArrayBuffer> | null,
 ): Int32Array<ArrayBuffer> | null {
   // ends[c] becomes the end of contact c's run (and so the start of c + 1's) once every row is placed.
   const ends = new Int32Array(maxContact + 1);
@@ -73,7 +71,7 @@ function bucketedOrder(
     ends[c] = position;
     position += count;
   }
-  const order = spare !== null && spare.length === n ? spare : new Int32Array(n);
+  const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[ends[contactIds[i]!]!++] = i;
   // Newer first, then the higher id: ids are unique, so this is a total order within a run.
   const before = (a: number, b: number) => createdAtUs[b]! - createdAtUs[a]! || ids[b]! - ids[a]!;
@@ -92,6 +90,44 @@ function bucketedOrder(
     start = end;
   }
   return order;
+}
+
+/** Ids up to this many times the row count are placed by a direct lookup (one slot per id, 4 B each). */
+const DENSE_IDS_PER_ROW = 4;
+
+/**
+ * Entry indexes ordered by id (a snapshot's byId), written into `spare` when it has the length; throws on an
+ * id held twice. Dense ids (the usual serial) are placed through one slot per id, two passes; others are
+ * radix-sorted.
+ */
+export function idOrder(ids: Int32Array, spare: Int32Array<ArrayBuffer> | null): Int32Array<ArrayBuffer> {
+  const n = ids.length;
+  let minId = 0;
+  let maxId = 0;
+  for (let k = 0; k < n; k++) {
+    const id = ids[k]!;
+    if (id < minId) minId = id;
+    if (id > maxId) maxId = id;
+  }
+  const twice = (id: number) => new RangeError(`snapshot has asset ${id} twice`);
+  if (minId < 0 || maxId > DENSE_IDS_PER_ROW * n + 1024) {
+    const scratch = RadixScratch.of(n);
+    scratch.spare = spare;
+    const byId = sortedPermutation(n, [(k) => ascending(ids[k]!)], undefined, scratch);
+    for (let k = 1; k < n; k++) if (ids[byId[k]!] === ids[byId[k - 1]!]) throw twice(ids[byId[k]!]!);
+    return byId;
+  }
+  // slots[id] = 1 + the entry holding id, 0 for none.
+  const slots = new Int32Array(maxId + 1);
+  for (let k = 0; k < n; k++) {
+    const id = ids[k]!;
+    if (slots[id] !== 0) throw twice(id);
+    slots[id] = k + 1;
+  }
+  const byId = spare !== null && spare.length === n ? spare : new Int32Array(n);
+  let next = 0;
+  for (let id = 0; id <= maxId; id++) if (slots[id] !== 0) byId[next++] = slots[id]! - 1;
+  return byId;
 }
 
 /** `column`'s first order.length entries, rearranged: entry k is column[order[k]]. Exactly sized. */

@@ -3,8 +3,7 @@
  * assets cross between threads as a transfer (no structured-clone decoding) and are queried where they land.
  */
 import type { AssetEntry } from './asset-entry';
-import { ascending, RadixScratch, sortedPermutation } from './radix-sort';
-import { contactRuns, permuted, snapshotOrder } from './snapshot-order';
+import { contactRuns, idOrder, permuted, snapshotOrder } from './snapshot-order';
 
 /**
  * Entry `i` is column `i` of every per-entry array; its fragment is bytes `fragStarts[i] .. fragEnds[i]` of
@@ -145,9 +144,7 @@ export class SnapshotBuilder {
   /** Packs the rows in snapshot order into exactly sized, separately owned arrays, with the id permutation. */
   finish(): PackedSnapshot {
     const n = this.count;
-    // Both sorts share one set of working arrays; the order is spare once the columns are permuted.
-    const scratch = RadixScratch.of(n);
-    const order = snapshotOrder(n, this.ids, this.contactIds, this.createdAtUs, scratch);
+    const order = snapshotOrder(n, this.ids, this.contactIds, this.createdAtUs);
     const int32s = (column: Int32Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
     const float64s = (column: Float64Array<ArrayBuffer>) => (order ? permuted(column, order) : column.slice(0, n));
     const ids = int32s(this.ids);
@@ -166,11 +163,8 @@ export class SnapshotBuilder {
     const fragmentChunks = [...this.sealedChunks, this.chunk.slice(0, this.chunkUsed)].filter((chunk) => chunk.length > 0);
     const fragmentChunkStarts = new Float64Array(fragmentChunks.length);
     for (let c = 1; c < fragmentChunks.length; c++) fragmentChunkStarts[c] = fragmentChunkStarts[c - 1]! + fragmentChunks[c - 1]!.length;
-    scratch.spare = order;
-    const byId = sortedPermutation(n, [(i) => ascending(ids[i]!)], undefined, scratch);
-    for (let k = 1; k < n; k++) {
-      if (ids[byId[k]!] === ids[byId[k - 1]!]) throw new RangeError(`snapshot has asset ${ids[byId[k]!]} twice`);
-    }
+    // The order is spare once the columns are permuted: byId is written into it.
+    const byId = idOrder(ids, order);
     const { contactKeys, contactStarts } = contactRuns(contactIds);
     return { count: n, ids, contactIds, clientIds, createdAtUs, versions, fragStarts, fragEnds, fragmentChunks, fragmentChunkStarts, contactKeys, contactStarts, byId, builtAt: Date.now() };
   }

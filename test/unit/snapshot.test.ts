@@ -105,10 +105,12 @@ describe('SnapshotBuilder', () => {
     expect(fragmentOf(s, 2)).toBe(JSON.stringify({ id: 4, hostname: 'HOST-4-é✓' }));
   });
 
-  it('rejects the same row twice when finishing', () => {
+  it.each([
+    ['dense ids', [1, 1]],
+    ['ids far beyond the row count', [2 ** 31 - 2, 7, 2 ** 31 - 2]],
+  ])('rejects the same row twice when finishing: %s', (_, ids) => {
     const builder = new SnapshotBuilder();
-    builder.add(row(1, 10, 1, T0));
-    builder.add(row(1, 10, 1, T0));
+    for (const id of ids) builder.add(row(id, 10, 1, T0));
     expect(() => builder.finish()).toThrow(/twice/);
   });
 
