@@ -1,7 +1,8 @@
 /**
  * Putting a snapshot's rows into the snapshot order (contact ASC, created_at DESC, id DESC) after they were
  * read in whatever order PostgreSQL sent them: sorting a million rows in the database costs it more than
- * sending them (measured at 1M assets: the sorted COPY took 2–4× the unsorted one), while a radix sort here is O(n).
+ * sending them (measured at 1M assets: the sorted COPY took 2–4× the unsorted one), while sorting here is O(n)
+ * for the usual shapes: dense contact and asset ids, a handful of assets per contact.
  */
 import { ascending, descending, descendingUnsigned, highWord, lowWord, RadixScratch, sortedPermutation } from './radix-sort';
 
@@ -9,16 +10,16 @@ type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
 
 /** Contact ids up to this many times the row count are bucketed directly (one count per id, 4 B each). */
 const DENSE_CONTACTS_PER_ROW = 4;
-/** A contact run this long is sorted with the radix sort over all rows instead (a comparison sort grows n log n). */
-const LONGEST_COMPARED_RUN = 1 << 17;
 /** Runs up to this long are insertion-sorted; longer ones go through TypedArray#sort. */
 const INSERTION_RUN = 16;
+/** Runs longer than this (the unassigned assets, say) are radix-sorted: a comparison sort grows n log n. */
+const COMPARED_RUN = 4096;
 
 /**
  * The permutation into snapshot order, or null when the rows already are in it (no copy needed). Contacts
  * are bucketed by a counting sort, each contact's few assets then ordered newest first: a contact holds a
  * handful of assets, so this is two passes over the rows where the 4-key radix sort made up to twelve.
- * Contact ids far above the row count, or one contact holding a large share of the rows, take the radix sort.
+ * Contact ids far above the row count take the 4-key radix sort over all rows.
  */
 export function snapshotOrder(
   n: number,
@@ -37,10 +38,9 @@ export function snapshotOrder(
     sorted = contact > 0 || (contact === 0 && (newer > 0 || (newer === 0 && ids[i]! < ids[i - 1]!)));
   }
   if (sorted) return null;
-  return (
-    (maxContact <= DENSE_CONTACTS_PER_ROW * n + 1024 && bucketedOrder(n, ids, contactIds, createdAtUs, maxContact)) ||
-    radixOrder(n, ids, contactIds, createdAtUs)
-  );
+  return maxContact <= DENSE_CONTACTS_PER_ROW * n + 1024
+    ? bucketedOrder(n, ids, contactIds, createdAtUs, maxContact)
+    : radixOrder(n, ids, contactIds, createdAtUs);
 }
 
 function radixOrder(n: number, ids: Int32Array, contactIds: Int32Array, createdAtUs: Float64Array): Int32Array<ArrayBuffer> {
@@ -53,21 +53,20 @@ function radixOrder(n: number, ids: Int32Array, contactIds: Int32Array, createdA
   ]);
 }
 
-/** Counting sort on the contact (ids 0..maxContact), then each run newest first; null when a run is too long. */
+/** Counting sort on the contact (ids 0..maxContact), then each contact's run newest first. */
 function bucketedOrder(
   n: number,
   ids: Int32Array,
   contactIds: Int32Array,
   createdAtUs: Float64Array,
   maxContact: number,
-): Int32Array<ArrayBuffer> | null {
+): Int32Array<ArrayBuffer> {
   // ends[c] becomes the end of contact c's run (and so the start of c + 1's) once every row is placed.
   const ends = new Int32Array(maxContact + 1);
   for (let i = 0; i < n; i++) ends[contactIds[i]!]!++;
   let position = 0;
   for (let c = 0; c <= maxContact; c++) {
     const count = ends[c]!;
-    if (count > LONGEST_COMPARED_RUN) return null;
     ends[c] = position;
     position += count;
   }
@@ -78,7 +77,8 @@ function bucketedOrder(
   let start = 0;
   for (let c = 0; c <= maxContact; c++) {
     const end = ends[c]!;
-    if (end - start > INSERTION_RUN) order.subarray(start, end).sort(before);
+    if (end - start > COMPARED_RUN) radixSortRun(order, start, end, ids, createdAtUs);
+    else if (end - start > INSERTION_RUN) order.subarray(start, end).sort(before);
     else {
       for (let k = start + 1; k < end; k++) {
         const row = order[k]!;
@@ -90,6 +90,17 @@ function bucketedOrder(
     start = end;
   }
   return order;
+}
+
+/** Rows order[start .. end) newest first, then the higher id, by the radix sort. */
+function radixSortRun(order: Int32Array, start: number, end: number, ids: Int32Array, createdAtUs: Float64Array): void {
+  const run = order.slice(start, end);
+  const sorted = sortedPermutation(run.length, [
+    (j) => descending(ids[run[j]!]!),
+    (j) => descendingUnsigned(lowWord(createdAtUs[run[j]!]!)),
+    (j) => descending(highWord(createdAtUs[run[j]!]!)),
+  ]);
+  for (let j = 0; j < sorted.length; j++) order[start + j] = run[sorted[j]!]!;
 }
 
 /** Ids up to this many times the row count are placed by a direct lookup (one slot per id, 4 B each). */

@@ -75,7 +75,7 @@ describe('SnapshotBuilder', () => {
 
   it.each([
     ['contact runs of every length (insertion-sorted or TypedArray#sort), many ties', 40_000, 3_000],
-    ['one contact holding more rows than a compared run (the radix sort then)', 180_000, 1],
+    ['contacts holding tens of thousands of rows (radix-sorted runs)', 180_000, 1],
   ])('matches a comparator sort with contact ids near the row count: %s', (_, n, contactCount) => {
     let seed = 11;
     const random = (below: number) => {
