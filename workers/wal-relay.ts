@@ -3,7 +3,7 @@ import { safeError, type Logger } from '../src/logger';
 import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
 import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
 import { releaseSlot, terminateLeader } from './relay-lock';
-import { LAST_SEQ_SQL, NOTIFY_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './sql/batches';
+import { LEADER_LAST_SEQ_SQL, NOTIFY_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './sql/batches';
 import { LEADER_LOCK_SQL } from './sql/relay';
 import { ensureSlot, notifyListenerPresent, slotLagBytes, slotName } from './wal-slot';
 import { WalStream } from './wal-stream';
@@ -107,7 +107,7 @@ export class WalRelay {
     const { rows } = await lock.query<{ leader: boolean; database: string }>(LEADER_LOCK_SQL);
     if (!rows[0]!.leader || this.stopped) return this.resign();
     this.slot = slotName(rows[0]!.database);
-    this.seq = Number((await lock.query<{ seq: string }>(LAST_SEQ_SQL)).rows[0]!.seq);
+    this.seq = Number((await lock.query<{ seq: string }>(LEADER_LAST_SEQ_SQL)).rows[0]!.seq);
     // The slot first, while the triggers (if on) still announce every change: then nothing falls between them.
     await this.checkSlot();
     await this.retireTriggers(lock);
@@ -194,8 +194,10 @@ export class WalRelay {
         const lsn = batch.findLast((c) => c.lsn !== null)?.lsn;
         const lock = this.lock!;
         const xids = batch.flatMap((c) => (c.xid === null ? [] : [c.xid]));
+        const rows = batch.flatMap((c) => c.rows);
         try {
-          const published = await lock.query(PUBLISH_BATCH_SQL, [this.seq + 1, lsn ?? null, JSON.stringify(batch.flatMap((c) => c.rows)), CHANGE_CHANNEL, xids]);
+          const values = [this.seq + 1, lsn ?? null, JSON.stringify(rows), CHANGE_CHANNEL, xids];
+          const published = await lock.query(PUBLISH_BATCH_SQL, values);
           // A transaction in it is not visible yet (PUBLISH_BATCH_SQL): a follower's next build could miss it.
           if (published.rowCount === 0) {
             await sleep(visibilityPollMs);
