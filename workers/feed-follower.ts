@@ -116,11 +116,14 @@ export class FeedFollower {
       this.again = false;
       try {
         for (;;) {
-          const { rows } = await this.pool.query<{ seq: string; rows: string }>(READ_BATCHES_SQL, [this.lastSeq, READ_LIMIT]);
+          const read = { name: 'awc-read-batches', text: READ_BATCHES_SQL, values: [this.lastSeq, READ_LIMIT] };
+          const { rows } = await this.pool.query<{ seq: string; rows: string }>(read);
           if (rows.length === 0 || this.closed) break;
           // None applied yet: whatever is there was published after this instance's start, so it is all read.
           if (this.lastSeq > 0 && Number(rows[0]!.seq) !== this.lastSeq + 1) return this.lost(Number(rows.at(-1)!.seq));
           for (const row of rows) this.apply(Number(row.seq), row.rows);
+          // Fewer than asked for: that was the last. One published since notifies, and sets `again`.
+          if (rows.length < READ_LIMIT) break;
         }
         if (!this.again && this.heardSeq > this.lastSeq && !this.closed) this.missing();
       } catch (err) {
