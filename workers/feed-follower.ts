@@ -137,13 +137,23 @@ export class FeedFollower {
   }
 
   /**
+   * The leader's own batch, just published: applied from memory when it is the next one and no read is
+   * under way (a read would apply it in order anyway), which spares the leader reading back what it wrote.
+   */
+  published(seq: number, rows: FeedRow[]): void {
+    if (this.catching || this.closed || this.lastSeq === 0 || seq !== this.lastSeq + 1) return;
+    this.heardSeq = Math.max(this.heardSeq, seq);
+    this.apply(seq, rows);
+  }
+
+  /**
    * A batch that cannot be applied whole is neither retried forever (it would block every batch after it)
    * nor skipped: its rows are committed and visible, so the resync's build holds them.
    */
-  private apply(seq: number, text: string): void {
+  private apply(seq: number, batch: string | FeedRow[]): void {
     this.lastSeq = seq;
     try {
-      const rows = JSON.parse(text) as FeedRow[];
+      const rows = typeof batch === 'string' ? (JSON.parse(batch) as FeedRow[]) : batch;
       if (rows.some((r) => r[0] === 'rs')) return this.events.resync();
       this.events.rows(rows);
     } catch (err) {

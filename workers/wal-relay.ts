@@ -8,6 +8,7 @@ import { LEADER_LOCK_SQL } from './sql/relay';
 import { ensureSlot, notifyListenerPresent, slotLagBytes, slotName } from './wal-slot';
 import { WalStream } from './wal-stream';
 import { nextBatch, type CommittedChanges } from './wal-transaction';
+import type { FeedRow } from './feed-rows';
 
 export const RELAY_APPLICATION_NAME = 'asset-cache-relay';
 /** The LISTEN connection of an instance in WAL mode (a notify-mode one is LISTEN_APPLICATION_NAME). */
@@ -35,6 +36,8 @@ export interface WalRelayOptions {
   logger: Logger;
   /** How often an instance that does not lead tries to take the lead. */
   campaignMs?: number;
+  /** A batch is committed and announced: this instance's follower may apply it without reading it back. */
+  published?(seq: number, rows: FeedRow[]): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -233,6 +236,7 @@ export class WalRelay {
         }
         this.seq++;
         this.lastPublishedMs = Date.now();
+        this.options.published?.(this.seq, rows);
         if (this.queue !== queue) break;
         queue.splice(0, batch.length);
         if (lsn) await this.stream?.acknowledge(lsn);
