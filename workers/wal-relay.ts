@@ -25,11 +25,13 @@ const UNIQUE_VIOLATION = '23505';
 const VISIBILITY_POLL_MIN_MS = 2;
 const VISIBILITY_POLL_MAX_MS = 100;
 /**
- * Batches start at most this often: a change after a quiet spell goes out at once, changes under load wait
- * up to this long to share a batch. Each batch costs an INSERT and a NOTIFY on the leader's session and a
- * read per instance, so writers' CPU is spared by fewer, larger batches (issue 15).
+ * Under load, batches start at most this often: each costs an INSERT and a NOTIFY on the leader's session
+ * and a read per instance, so writers' CPU is spared by fewer, larger batches (issue 15). Under load means
+ * the last batch held at least COALESCE_ABOVE transactions; below that (a few writes a second, a sequence
+ * of API writes) a batch goes out at once, as does a backlog.
  */
 export const PUBLISH_INTERVAL_MS = 25;
+const COALESCE_ABOVE = 16;
 
 export interface WalRelayOptions {
   databaseUrl: string;
@@ -66,6 +68,8 @@ export class WalRelay {
   private seq = 0;
   private lastPublishedMs = 0;
   private lastBatchStartMs = 0;
+  /** Transactions in the last batch published: many means under load (COALESCE_ABOVE). */
+  private lastBatchSize = 0;
   private stopped = false;
   /** A notify-mode instance was listening at the last check, so the triggers were left enabled. */
   private triggersKept = false;
@@ -202,7 +206,7 @@ export class WalRelay {
       while (queue.length > 0 && this.leader && this.queue === queue) {
         // A backlog (more than one batch queued) goes out without waiting.
         const wait = this.lastBatchStartMs + PUBLISH_INTERVAL_MS - Date.now();
-        if (wait > 0 && nextBatch(queue).length === queue.length) {
+        if (wait > 0 && this.lastBatchSize >= COALESCE_ABOVE && nextBatch(queue).length === queue.length) {
           await sleep(wait);
           continue;
         }
@@ -236,6 +240,7 @@ export class WalRelay {
         }
         this.seq++;
         this.lastPublishedMs = Date.now();
+        this.lastBatchSize = batch.length;
         this.options.published?.(this.seq, rows);
         if (this.queue !== queue) break;
         queue.splice(0, batch.length);
