@@ -44,8 +44,9 @@ async function pgbench(url: string, table: string, assets: number, args: string[
  * service instances in WAL mode: writer throughput on `assets` (published) against `assets_outside` (an
  * identical table, not published), in A B / B A order by round, each run followed by the feed's catch-up
  * (outside the run), with the CPU of every process during each run (lib/process-cpu.ts), the WAL written and
- * the batches published; the walsender's CPU for a 10,000-row burst and
- * for a steady 500 writes/s; how long after the burst's last commit the slot's confirmed position caught up.
+ * the batches published; the walsender's CPU for a 10,000-row burst and for a steady 500 writes/s; how long
+ * after the burst's last commit the slot's confirmed position caught up; then, with the services stopped
+ * (slot idle), one more pair of runs as a control.
  */
 async function main() {
   const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', profile: 'bool' }, USAGE);
@@ -107,7 +108,7 @@ async function main() {
     const walLsn = async () => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
     const writerArgs = ['-c', '16', '-j', '2', '-T', String(seconds)];
     /** One pgbench run on `table`, then the feed's catch-up (not part of the run): tps, CPU per process, WAL written, batches published. */
-    const writerRun = async (table: string) => {
+    const writerRun = async (table: string, feedRunning = true) => {
       const [seq, lsn] = [await lastSeq(), await walLsn()];
       let benchPid: number | undefined;
       const services = running.map((svc, i) => ({ name: `node service ${'ab'[i]}`, pid: svc.child.pid }));
@@ -116,7 +117,7 @@ async function main() {
       const cpu = await sampler.stop();
       const wal = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes', [lsn]);
       const batches = await batchesAfter(seq);
-      const catchUpMs = await caughtUp();
+      const catchUpMs = feedRunning ? await caughtUp() : null;
       return { tps, wal_bytes: Number(wal.rows[0]!.bytes), batches, catch_up_ms: catchUpMs, cpu_s: cpu };
     };
     const writers: Array<Record<string, unknown>> = [];
@@ -146,6 +147,10 @@ async function main() {
     const steadyTps = await pgbench(db.url, 'assets', assets, ['-c', '4', '-j', '2', '-R', String(STEADY_RATE), '-T', String(STEADY_SECONDS)]);
     await caughtUp();
     const steadyCpu = cpuSeconds(pid) - cpu;
+    // Control: the services stopped (slot idle, nobody decoding), the same pair of runs: what the two tables
+    // cost the writers without the feed.
+    await Promise.all(running.splice(0).map((svc) => svc.stop()));
+    const control = { assets: await writerRun('assets', false), assets_outside: await writerRun('assets_outside', false) };
     await client.end();
 
     const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -160,6 +165,7 @@ async function main() {
       writers: { pgbench: `pgbench -n ${writerArgs.join(' ')}`, rounds: writers },
       walsender_cpu_s_during_writer_runs: round2(writerCpu),
       burst: { rows: BURST_ROWS, transactions: BURST_TRANSACTIONS, walsender_cpu_s: round2(burstCpu), slot_confirmed_after_ms: burstCatchUpMs },
+      control_without_services: { ratio: Math.round((control.assets.tps / control.assets_outside.tps) * 1000) / 1000, ...control },
       steady: { target_rate: STEADY_RATE, seconds: STEADY_SECONDS, tps: round2(steadyTps), walsender_cpu_s: round2(steadyCpu), walsender_core_share: round2(steadyCpu / STEADY_SECONDS) },
     };
   } finally {
