@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,8 +10,9 @@ import { parseFlags } from './lib/args';
 import { datasetFor, ensureBenchDatabase } from './lib/bench-database';
 import { freePort, startServiceProcess, type ServiceProcess } from './lib/service-process';
 import { runBench, writeBenchReport } from './lib/bench-report';
+import { cpuTicks, sampleProcessCpu } from './lib/process-cpu';
 
-const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N]';
+const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--profile]';
 const TICKS_PER_SECOND = 100;
 const BURST_ROWS = 10_000;
 const BURST_TRANSACTIONS = 20;
@@ -20,17 +21,20 @@ const STEADY_SECONDS = 20;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** CPU seconds the process has used so far (/proc/<pid>/stat utime + stime). */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
+/** CPU seconds the process has used so far. */
+const cpuSeconds = (pid: number) => (cpuTicks(pid) ?? 0) / TICKS_PER_SECOND;
 
-/** pgbench's tps (without connection time) for single-row updates of `table`. */
-function pgbench(url: string, table: string, assets: number, args: string[]): number {
+/**
+ * pgbench's tps (without connection time) for single-row updates of `table`; `started` is told its pid, so
+ * its CPU can be sampled while it runs.
+ */
+async function pgbench(url: string, table: string, assets: number, args: string[], started?: (pid: number | undefined) => void): Promise<number> {
   const script = path.join(os.tmpdir(), `awc-bench-feed-${process.pid}-${table}.sql`);
   fs.writeFileSync(script, `\\set id random(1, ${assets})\nUPDATE ${table} SET pdq_device_id = :id::text WHERE id = :id;\n`);
-  const out = execFileSync('pgbench', ['-n', ...args, '-f', script, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile('pgbench', ['-n', ...args, '-f', script, url], { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    started?.(child.pid);
+  });
   fs.rmSync(script);
   return Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)![1]);
 }
@@ -38,11 +42,14 @@ function pgbench(url: string, table: string, assets: number, args: string[]): nu
 /**
  * The WAL feed's cost and health (issue 15), on an embedded PostgreSQL with wal_level=logical and two
  * service instances in WAL mode: writer throughput on `assets` (published) against `assets_outside` (an
- * identical table, not published), interleaved in one run; the walsender's CPU for a 10,000-row burst and
- * for a steady 500 writes/s; how long after the burst's last commit the slot's confirmed position caught up.
+ * identical table, not published), in A B / B A order by round, each run followed by the feed's catch-up
+ * (outside the run), with the CPU of every process during each run (lib/process-cpu.ts), the WAL written and
+ * the batches published; the walsender's CPU for a 10,000-row burst and for a steady 500 writes/s; how long
+ * after the burst's last commit the slot's confirmed position caught up; then, with the services stopped
+ * (slot idle), one more pair of runs as a control.
  */
 async function main() {
-  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int' }, USAGE);
+  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', profile: 'bool' }, USAGE);
   const assets = flags.assets ?? 100_000;
   const seconds = flags.seconds ?? 15;
   const rounds = flags.rounds ?? 2;
@@ -60,9 +67,17 @@ async function main() {
     await client.query('CREATE TABLE assets_outside (LIKE assets INCLUDING ALL)');
     await client.query('INSERT INTO assets_outside SELECT * FROM assets');
     await client.query('CREATE TRIGGER assets_outside_before_write BEFORE INSERT OR UPDATE ON assets_outside FOR EACH ROW EXECUTE FUNCTION assets_before_write()');
+    // LIKE copies no foreign keys: without these the outside table was cheaper to update than `assets` with
+    // no service running at all (the control pair below showed it).
+    await client.query(`ALTER TABLE assets_outside ADD FOREIGN KEY (client_id) REFERENCES clients(id) ON DELETE CASCADE,
+      ADD FOREIGN KEY (contact_id, client_id) REFERENCES contacts(id, client_id) ON DELETE SET NULL (contact_id)`);
     await client.query('VACUUM ANALYZE assets, assets_outside');
+    // --profile: each service thread writes a .cpuprofile at exit (lib/cpu-profile.ts).
+    const profileEnv: Record<string, string> = flags.profile
+      ? { NODE_OPTIONS: `--require ${JSON.stringify(path.join(__dirname, 'lib', 'cpu-profile.js'))}`, LOAD_CPU_PROFILE_DIR: path.join(resultsDir, `profile-feed-${stamp}`) }
+      : {};
     for (const name of ['a', 'b']) {
-      running.push(await startServiceProcess({ databaseUrl: db.url, logFile: path.join(resultsDir, `bench-feed-${stamp}-${name}.log`) }));
+      running.push(await startServiceProcess({ databaseUrl: db.url, env: profileEnv, logFile: path.join(resultsDir, `bench-feed-${stamp}-${name}.log`) }));
     }
     const walsender = async () => {
       for (;;) {
@@ -84,27 +99,45 @@ async function main() {
         await sleep(10);
       }
     };
-    let pid = await walsender();
+    await walsender();
     await caughtUp();
     const census = await client.query<{ name: string; n: number }>(
       `SELECT application_name AS name, count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'asset-cache-%' GROUP BY 1 ORDER BY 1`,
     );
     const triggers = await client.query<{ enabled: string }>(`SELECT tgenabled AS enabled FROM pg_trigger WHERE tgname = 'assets_notify'`);
 
-    const writers: Array<{ round: number; assets_tps: number; assets_outside_tps: number; ratio: number }> = [];
+    const lastSeq = async () => Number((await client.query<{ seq: string }>('SELECT COALESCE(max(seq), 0)::text AS seq FROM awc_feed_batches')).rows[0]!.seq);
+    const batchesAfter = async (seq: number) =>
+      (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM awc_feed_batches WHERE seq > $1', [seq])).rows[0]!.n;
+    const walLsn = async () => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
     const writerArgs = ['-c', '16', '-j', '2', '-T', String(seconds)];
+    /** One pgbench run on `table`, then the feed's catch-up (not part of the run): tps, CPU per process, WAL written, batches published. */
+    const writerRun = async (table: string, feedRunning = true) => {
+      const [seq, lsn] = [await lastSeq(), await walLsn()];
+      let benchPid: number | undefined;
+      const services = running.map((svc, i) => ({ name: `node service ${'ab'[i]}`, pid: svc.child.pid }));
+      const sampler = sampleProcessCpu(db.url, () => [...services, { name: 'pgbench', pid: benchPid }]);
+      const tps = await pgbench(db.url, table, assets, writerArgs, (p) => (benchPid = p));
+      const cpu = await sampler.stop();
+      const wal = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes', [lsn]);
+      const batches = await batchesAfter(seq);
+      const catchUpMs = feedRunning ? await caughtUp() : null;
+      return { tps, wal_bytes: Number(wal.rows[0]!.bytes), batches, catch_up_ms: catchUpMs, cpu_s: cpu };
+    };
+    const writers: Array<Record<string, unknown>> = [];
     let writerCpu = 0;
     for (let round = 1; round <= rounds; round++) {
-      pid = await walsender();
-      const cpu = cpuSeconds(pid);
-      const published = pgbench(db.url, 'assets', assets, writerArgs);
-      writerCpu += cpuSeconds(pid) - cpu;
-      const outside = pgbench(db.url, 'assets_outside', assets, writerArgs);
-      writers.push({ round, assets_tps: published, assets_outside_tps: outside, ratio: Math.round((published / outside) * 1000) / 1000 });
-      await caughtUp();
+      // A B, then B A: whichever table goes second meets whatever the first run left behind.
+      const order = round % 2 === 1 ? ['assets', 'assets_outside'] : ['assets_outside', 'assets'];
+      const runs: Record<string, Awaited<ReturnType<typeof writerRun>>> = {};
+      for (const table of order) runs[table] = await writerRun(table);
+      const published = runs.assets!;
+      const outside = runs.assets_outside!;
+      writerCpu += published.cpu_s['pg walsender'] ?? 0;
+      writers.push({ round, order: order.join(' then '), loadavg: os.loadavg().map((n) => Math.round(n * 100) / 100), ratio: Math.round((published.tps / outside.tps) * 1000) / 1000, assets: published, assets_outside: outside });
     }
 
-    pid = await walsender();
+    let pid = await walsender();
     let cpu = cpuSeconds(pid);
     const per = BURST_ROWS / BURST_TRANSACTIONS;
     for (let t = 0; t < BURST_TRANSACTIONS; t++) {
@@ -115,9 +148,13 @@ async function main() {
 
     pid = await walsender();
     cpu = cpuSeconds(pid);
-    const steadyTps = pgbench(db.url, 'assets', assets, ['-c', '4', '-j', '2', '-R', String(STEADY_RATE), '-T', String(STEADY_SECONDS)]);
+    const steadyTps = await pgbench(db.url, 'assets', assets, ['-c', '4', '-j', '2', '-R', String(STEADY_RATE), '-T', String(STEADY_SECONDS)]);
     await caughtUp();
     const steadyCpu = cpuSeconds(pid) - cpu;
+    // Control: the services stopped (slot idle, nobody decoding), the same pair of runs: what the two tables
+    // cost the writers without the feed.
+    await Promise.all(running.splice(0).map((svc) => svc.stop()));
+    const control = { assets: await writerRun('assets', false), assets_outside: await writerRun('assets_outside', false) };
     await client.end();
 
     const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -132,6 +169,7 @@ async function main() {
       writers: { pgbench: `pgbench -n ${writerArgs.join(' ')}`, rounds: writers },
       walsender_cpu_s_during_writer_runs: round2(writerCpu),
       burst: { rows: BURST_ROWS, transactions: BURST_TRANSACTIONS, walsender_cpu_s: round2(burstCpu), slot_confirmed_after_ms: burstCatchUpMs },
+      control_without_services: { ratio: Math.round((control.assets.tps / control.assets_outside.tps) * 1000) / 1000, ...control },
       steady: { target_rate: STEADY_RATE, seconds: STEADY_SECONDS, tps: round2(steadyTps), walsender_cpu_s: round2(steadyCpu), walsender_core_share: round2(steadyCpu / STEADY_SECONDS) },
     };
   } finally {

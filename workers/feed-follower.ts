@@ -30,7 +30,10 @@ export interface FeedFollowerEvents {
  * LEADER_SILENCE_MS marks the feed not fresh until it is heard again.
  */
 export class FeedFollower {
+  /** 0: none applied yet, and there was none at this instance's start. */
   private lastSeq = 0;
+  /** The highest number a notification or heartbeat announced: that batch exists unless it was lost. */
+  private heardSeq = 0;
   private heardMs = Date.now();
   private takeOverMs = 0;
   private checkedMs = Date.now();
@@ -41,7 +44,7 @@ export class FeedFollower {
   silent = false;
   /**
    * gaps: batches this instance was not notified of in order (missed, or while its LISTEN was away), read;
-   * gapResyncs: gaps older than the retention, resynced; silences: times the leader went silent;
+   * gapResyncs: gaps whose batches are gone (past the retention, or the table emptied), resynced; silences: times the leader went silent;
    * batchFailures: batches that could not be applied whole (unreadable, or applying threw), resynced.
    */
   readonly counts = { gaps: 0, gapResyncs: 0, silences: 0, batchFailures: 0 };
@@ -77,8 +80,9 @@ export class FeedFollower {
       // Fresh again only once what was published meanwhile is applied.
       void this.catchUp().then(() => this.silent || this.events.silence(false));
     }
+    this.heardSeq = Math.max(this.heardSeq, seq);
     if (seq <= this.lastSeq) return;
-    if (seq > this.lastSeq + (batch ? 1 : 0) && !this.catching) {
+    if (this.lastSeq > 0 && seq > this.lastSeq + (batch ? 1 : 0) && !this.catching) {
       this.counts.gaps++;
       this.logger.warn({ event: 'feed.gap', from: this.lastSeq + 1, to: seq }, 'batches missed; reading them');
     }
@@ -112,11 +116,16 @@ export class FeedFollower {
       this.again = false;
       try {
         for (;;) {
-          const { rows } = await this.pool.query<{ seq: string; rows: string }>(READ_BATCHES_SQL, [this.lastSeq, READ_LIMIT]);
+          const read = { name: 'awc-read-batches', text: READ_BATCHES_SQL, values: [this.lastSeq, READ_LIMIT] };
+          const { rows } = await this.pool.query<{ seq: string; rows: string }>(read);
           if (rows.length === 0 || this.closed) break;
-          if (Number(rows[0]!.seq) !== this.lastSeq + 1) return this.lost(Number(rows.at(-1)!.seq));
+          // None applied yet: whatever is there was published after this instance's start, so it is all read.
+          if (this.lastSeq > 0 && Number(rows[0]!.seq) !== this.lastSeq + 1) return this.lost(Number(rows.at(-1)!.seq));
           for (const row of rows) this.apply(Number(row.seq), row.rows);
+          // Fewer than asked for: that was the last. One published since notifies, and sets `again`.
+          if (rows.length < READ_LIMIT) break;
         }
+        if (!this.again && this.heardSeq > this.lastSeq && !this.closed) this.missing();
       } catch (err) {
         if (this.closed) return false;
         this.logger.warn({ err: safeError(err), event: 'feed.batch_read_failed', seq: this.lastSeq, retry_in_ms: RETRY_MS }, 'could not read feed batches; retrying');
@@ -128,13 +137,23 @@ export class FeedFollower {
   }
 
   /**
+   * The leader's own batch, just published: applied from memory when it is the next one and no read is
+   * under way (a read would apply it in order anyway), which spares the leader reading back what it wrote.
+   */
+  published(seq: number, rows: FeedRow[]): void {
+    if (this.catching || this.closed || this.lastSeq === 0 || seq !== this.lastSeq + 1) return;
+    this.heardSeq = Math.max(this.heardSeq, seq);
+    this.apply(seq, rows);
+  }
+
+  /**
    * A batch that cannot be applied whole is neither retried forever (it would block every batch after it)
    * nor skipped: its rows are committed and visible, so the resync's build holds them.
    */
-  private apply(seq: number, text: string): void {
+  private apply(seq: number, batch: string | FeedRow[]): void {
     this.lastSeq = seq;
     try {
-      const rows = JSON.parse(text) as FeedRow[];
+      const rows = typeof batch === 'string' ? (JSON.parse(batch) as FeedRow[]) : batch;
       if (rows.some((r) => r[0] === 'rs')) return this.events.resync();
       this.events.rows(rows);
     } catch (err) {
@@ -144,10 +163,27 @@ export class FeedFollower {
     }
   }
 
-  /** The batches after lastSeq were pruned: whatever they held comes with a resync begun after this. */
+  /**
+   * Read up to the end, yet a later number was announced (before this read began, or `again` would be set):
+   * those batches are gone. The table was emptied (an unlogged table after a PostgreSQL crash; the next
+   * leader numbers from the clock, sql/batches.ts), so what they held may be missing here: resync. With
+   * none applied yet there is nothing to miss: the leader's number is where this instance starts.
+   */
+  private missing(): void {
+    if (this.lastSeq === 0) {
+      this.lastSeq = this.heardSeq;
+      return;
+    }
+    this.lost(this.heardSeq);
+  }
+
+  /**
+   * The batches after lastSeq are gone (pruned past the retention, or the table emptied): whatever they held
+   * comes with a resync begun after this.
+   */
   private lost(newest: number): boolean {
     this.counts.gapResyncs++;
-    this.logger.error({ event: 'feed.gap_lost', from: this.lastSeq + 1, to: newest }, 'missed batches are past the relay retention; resyncing');
+    this.logger.error({ event: 'feed.gap_lost', from: this.lastSeq + 1, to: newest }, 'missed batches are gone (past the relay retention, or the feed table emptied by a crash); resyncing');
     this.lastSeq = newest;
     this.events.resync();
     return true;

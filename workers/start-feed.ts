@@ -40,8 +40,8 @@ export async function startFeed(
     return { mode };
   }
   feed.applicationName = FOLLOW_APPLICATION_NAME;
-  const relay = new WalRelay({ databaseUrl: options.databaseUrl, logger });
   const follower = new FeedFollower(reader, logger, events);
+  const relay = new WalRelay({ databaseUrl: options.databaseUrl, logger, published: (seq, rows) => follower.published(seq, rows) });
   await feed.start();
   for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
     try {

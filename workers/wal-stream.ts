@@ -5,6 +5,12 @@ import { WalTransaction, type CommittedChanges } from './wal-transaction';
 const WAL_APPLICATION_NAME = 'asset-cache-wal';
 /** pgoutput sends text; the relay reads dates and timestamps in one fixed form (feed-rows.ts). */
 const REPLICATION_SETTINGS = '-c DateStyle=ISO,YMD -c TimeZone=UTC';
+/**
+ * A keepalive's position is confirmed this long after it arrives, not at once: while the confirmed position
+ * is behind what it has sent, the walsender sends a keepalive every time it waits for WAL, so answering each
+ * at once kept a keepalive ping-pong going at the writers' commit rate (CPU in the leader and the walsender).
+ */
+const KEEPALIVE_CONFIRM_MS = 200;
 
 export interface WalStreamHandlers {
   /** A transaction committed upstream, decoded into the relay's rows. */
@@ -23,6 +29,9 @@ export interface WalStreamHandlers {
 export class WalStream {
   private readonly service: LogicalReplicationService;
   private transaction: WalTransaction | undefined;
+  /** The last keepalive's position, not confirmed yet; forgotten when anything else arrives or is confirmed. */
+  private keepaliveLsn: string | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
 
   constructor(
     databaseUrl: string,
@@ -40,7 +49,7 @@ export class WalStream {
     return new Promise<Error | undefined>((resolve) => {
       service.on('error', (err: Error) => resolve(err));
       service.on('data', (lsn: string, message: Pgoutput.Message) => this.onMessage(lsn, message));
-      service.on('heartbeat', (lsn: string) => this.onKeepalive(lsn));
+      service.on('heartbeat', (lsn: string, _time: number, reply: boolean) => this.onKeepalive(lsn, reply));
       service.on('start', () => this.handlers.started());
       service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] }), slot).then(
         () => resolve(undefined),
@@ -51,14 +60,17 @@ export class WalStream {
 
   /** Tells the server everything up to `lsn` is handled. */
   async acknowledge(lsn: string): Promise<void> {
+    this.keepaliveLsn = undefined;
     await this.service.acknowledge(reportedAs(lsn));
   }
 
   async destroy(): Promise<void> {
+    clearTimeout(this.keepaliveTimer);
     await this.service.destroy();
   }
 
   private onMessage(lsn: string, message: Pgoutput.Message): void {
+    this.keepaliveLsn = undefined;
     // The parser keeps the relation and reads later rows with its columns' parsers: text as sent is wanted.
     if (message.tag === 'relation') for (const column of message.columns) column.parser = (text: string) => text;
     // The library reads the xid as a signed 32-bit number.
@@ -70,8 +82,20 @@ export class WalStream {
     } else this.transaction?.note(message);
   }
 
-  /** A keepalive while nothing is received and unpublished: everything up to it is handled, confirm it. */
-  private onKeepalive(lsn: string): void {
-    if (!this.transaction && this.handlers.idle()) void this.acknowledge(lsn);
+  /**
+   * A keepalive while nothing is received and unpublished: everything up to it is handled, so it is confirmed,
+   * at once if the server asks for a reply, else KEEPALIVE_CONFIRM_MS later unless something arrived meanwhile.
+   */
+  private onKeepalive(lsn: string, reply: boolean): void {
+    this.keepaliveLsn = lsn;
+    if (reply) this.confirmKeepalive();
+    else this.keepaliveTimer ??= setTimeout(() => this.confirmKeepalive(), KEEPALIVE_CONFIRM_MS);
+  }
+
+  private confirmKeepalive(): void {
+    clearTimeout(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
+    const lsn = this.keepaliveLsn;
+    if (lsn !== undefined && !this.transaction && this.handlers.idle()) void this.acknowledge(lsn);
   }
 }

@@ -135,6 +135,31 @@ describe('the WAL relay batches: rows applied as sent, gaps read back, a silent 
     await allMatchSql(await ticketsOf(300, 340, 10), 10_000);
   });
 
+  it('the batch table emptied, as a PostgreSQL crash leaves it (unlogged): every instance resyncs, with no write needed, and later batches apply', async () => {
+    await leaderAndFollower();
+    const { rows: persistence } = await pair.db.pool.query(`SELECT relpersistence FROM pg_class WHERE relname = 'awc_feed_batches'`);
+    expect(persistence[0]!.relpersistence, 'unlogged (007)').toBe('u');
+    // Enough batches that an instance's number is above what a leader restarting at 1 would reach below.
+    for (let i = 0; i < 12; i++) await pair.db.pool.query(`UPDATE assets SET pdq_device_id = 'pre-empty-${i}' WHERE id = $1`, [400 + i]);
+    await eventually(async () => {
+      const [a, b] = await both();
+      expect(a.feed_seq).toBe(b.feed_seq);
+      expect(a.pending_changes + b.pending_changes).toBe(0);
+    }, 5_000);
+    const before = await both();
+    // A crash empties the table and ends every session, the leader's among them.
+    await pair.db.pool.query('TRUNCATE awc_feed_batches');
+    await pair.db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'asset-cache-relay' AND datname = current_database()`);
+    await eventually(async () => {
+      const now = await both();
+      expect(now.map((s, i) => s.feed_gap_resyncs - before[i]!.feed_gap_resyncs), 'each noticed, from the heartbeat alone').toEqual([1, 1]);
+      expect(now.every((s, i) => s.refreshes > before[i]!.refreshes), 'each resynced').toBe(true);
+      expect(now.map((s) => s.state)).toEqual(['ready', 'ready']);
+    }, 15_000);
+    for (let i = 0; i < 3; i++) await pair.db.pool.query(`UPDATE assets SET pdq_device_id = 'post-empty-${i}-' || id WHERE id BETWEEN $1 AND $2`, [500 + i * 10, 509 + i * 10]);
+    await allMatchSql(await ticketsOf(500, 529, 10), 5_000);
+  });
+
   it('a leader alive but silent (SIGSTOP): the other goes not fresh, ends its session and takes over within 2 s of noticing', async () => {
     const [leader, follower] = await leaderAndFollower();
     const before = await stats(follower);

@@ -18,7 +18,16 @@ export const PUBLISH_BATCH_SQL = `WITH snap AS (SELECT pg_snapshot_xmax(s)::text
     SELECT 1 FROM unnest($5::int8[]) t(xid), snap WHERE (t.xid - snap.xmax + 4294967296) % 4294967296 < 2147483648 OR t.xid = ANY(snap.xip))
     RETURNING seq)
   SELECT pg_notify($4, json_build_object('t', 'b', 's', seq)::text) FROM b`;
+/** A follower's start: the last number published, 0 when there is none. */
 export const LAST_SEQ_SQL = 'SELECT COALESCE(max(seq), 0)::text AS seq FROM awc_feed_batches';
+/**
+ * A leader's start: it continues the numbering, or, when the table is empty (a new database, or the unlogged
+ * table emptied by a PostgreSQL crash, 007), starts it at the server clock in microseconds: above any number
+ * published before (a leader would have to publish more than one batch per microsecond to get ahead of the
+ * clock), so no instance can take a new batch for one it already has. Below 2^53: exact as a JS number.
+ */
+export const LEADER_LAST_SEQ_SQL = `SELECT COALESCE(max(seq), (extract(epoch FROM clock_timestamp()) * 1000000)::int8)::text AS seq
+  FROM awc_feed_batches`;
 /** The batches after the last one a follower applied, a few at a time. */
 export const READ_BATCHES_SQL = 'SELECT b.seq::text AS seq, b.rows FROM awc_feed_batches b WHERE b.seq > $1 ORDER BY b.seq LIMIT $2';
 /** Retention: the newest batch always stays, so the next leader continues its numbering. */
