@@ -1,13 +1,14 @@
 import pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
+import { BatchCadence, insertBatch } from './batch-cadence';
 import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
 import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
 import { releaseSlot, terminateLeader } from './relay-lock';
-import { LEADER_LAST_SEQ_SQL, NOTIFY_SQL, PRUNE_BATCHES_SQL, PUBLISH_BATCH_SQL } from './sql/batches';
+import { LEADER_LAST_SEQ_SQL, NOTIFY_SQL, PRUNE_BATCHES_SQL } from './sql/batches';
 import { LEADER_LOCK_SQL } from './sql/relay';
 import { ensureSlot, notifyListenerPresent, slotLagBytes, slotName } from './wal-slot';
 import { WalStream } from './wal-stream';
-import { nextBatch, type CommittedChanges } from './wal-transaction';
+import type { CommittedChanges } from './wal-transaction';
 import type { FeedRow } from './feed-rows';
 
 export const RELAY_APPLICATION_NAME = 'asset-cache-relay';
@@ -21,17 +22,6 @@ export const LEADER_HEARTBEAT_MS = 1_000;
 export const BATCH_RETENTION_SECONDS = 300;
 const PRUNE_EVERY_TICKS = 10;
 const UNIQUE_VIOLATION = '23505';
-/** A batch whose transactions are not visible yet is tried again after 2 ms, doubling up to 100 ms. */
-const VISIBILITY_POLL_MIN_MS = 2;
-const VISIBILITY_POLL_MAX_MS = 100;
-/**
- * Under load, batches start at most this often: each costs an INSERT and a NOTIFY on the leader's session
- * and a read per instance, so writers' CPU is spared by fewer, larger batches (issue 15). Under load means
- * the last batch held at least COALESCE_ABOVE transactions; below that (a few writes a second, a sequence
- * of API writes) a batch goes out at once, as does a backlog.
- */
-export const PUBLISH_INTERVAL_MS = 25;
-const COALESCE_ABOVE = 16;
 
 export interface WalRelayOptions {
   databaseUrl: string;
@@ -67,9 +57,7 @@ export class WalRelay {
   /** The number of the last batch published, by this leader or the ones before it. */
   private seq = 0;
   private lastPublishedMs = 0;
-  private lastBatchStartMs = 0;
-  /** Transactions in the last batch published: many means under load (COALESCE_ABOVE). */
-  private lastBatchSize = 0;
+  private readonly cadence = new BatchCadence();
   private stopped = false;
   /** A notify-mode instance was listening at the last check, so the triggers were left enabled. */
   private triggersKept = false;
@@ -201,33 +189,20 @@ export class WalRelay {
     if (this.publishing || !this.lock || !this.leader) return;
     this.publishing = true;
     const queue = this.queue;
-    let visibilityPollMs = VISIBILITY_POLL_MIN_MS;
     void (async () => {
       while (queue.length > 0 && this.leader && this.queue === queue) {
-        // A backlog (more than one batch queued) goes out without waiting.
-        const wait = this.lastBatchStartMs + PUBLISH_INTERVAL_MS - Date.now();
-        if (wait > 0 && this.lastBatchSize >= COALESCE_ABOVE && nextBatch(queue).length === queue.length) {
+        const wait = this.cadence.waitMs(queue);
+        if (wait > 0) {
           await sleep(wait);
           continue;
         }
-        this.lastBatchStartMs = Date.now();
-        const batch = nextBatch(queue);
-        const lsn = batch.findLast((c) => c.lsn !== null)?.lsn;
+        const batch = this.cadence.take(queue);
         const lock = this.lock!;
-        const xids = batch.flatMap((c) => (c.xid === null ? [] : [c.xid]));
-        const rows = batch.flatMap((c) => c.rows);
         try {
-          const values = [this.seq + 1, lsn ?? null, JSON.stringify(rows), CHANGE_CHANNEL, xids];
-          const published = await lock.query({ name: 'awc-publish-batch', text: PUBLISH_BATCH_SQL, values });
-          // A transaction in it is not visible yet (PUBLISH_BATCH_SQL): a follower's next build could miss it.
-          if (published.rowCount === 0) {
-            // The try again is not a new batch: it does not wait for PUBLISH_INTERVAL_MS.
-            this.lastBatchStartMs = 0;
-            await sleep(visibilityPollMs);
-            visibilityPollMs = Math.min(visibilityPollMs * 2, VISIBILITY_POLL_MAX_MS);
+          if (!(await insertBatch(lock, this.seq + 1, batch))) {
+            await sleep(this.cadence.notVisible());
             continue;
           }
-          visibilityPollMs = VISIBILITY_POLL_MIN_MS;
         } catch (err) {
           // The number is taken: another instance leads (this one was ended as silent), so this one does not.
           if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -240,11 +215,11 @@ export class WalRelay {
         }
         this.seq++;
         this.lastPublishedMs = Date.now();
-        this.lastBatchSize = batch.length;
-        this.options.published?.(this.seq, rows);
+        this.cadence.published(batch);
+        this.options.published?.(this.seq, batch.rows);
         if (this.queue !== queue) break;
-        queue.splice(0, batch.length);
-        if (lsn) await this.stream?.acknowledge(lsn);
+        queue.splice(0, batch.transactions);
+        if (batch.lsn) await this.stream?.acknowledge(batch.lsn);
       }
       this.publishing = false;
       // The lead was lost and taken again meanwhile: the new queue is this loop's to publish.
