@@ -11,8 +11,9 @@ import { datasetFor, ensureBenchDatabase } from './lib/bench-database';
 import { freePort, startServiceProcess, type ServiceProcess } from './lib/service-process';
 import { runBench, writeBenchReport } from './lib/bench-report';
 import { cpuTicks, sampleProcessCpu } from './lib/process-cpu';
+import { APPLICATION_CPU, DATABASE_CPU, splitCores } from './lib/cpu-split';
 
-const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--profile]';
+const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--profile] [--split-cores]';
 const TICKS_PER_SECOND = 100;
 const BURST_ROWS = 10_000;
 const BURST_TRANSACTIONS = 20;
@@ -49,12 +50,14 @@ async function pgbench(url: string, table: string, assets: number, args: string[
  * (slot idle), one more pair of runs as a control.
  */
 async function main() {
-  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', profile: 'bool' }, USAGE);
+  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', profile: 'bool', 'split-cores': 'bool' }, USAGE);
   const assets = flags.assets ?? 100_000;
   const seconds = flags.seconds ?? 15;
   const rounds = flags.rounds ?? 2;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'awc-bench-feed-'));
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger: createLogger('warn') });
+  // --split-cores: PostgreSQL on one CPU, the services, pgbench and this process on the other (lib/cpu-split.ts).
+  if (flags['split-cores']) splitCores(path.join(dataDir, 'pg'));
   const resultsDir = projectPath('load-tests', 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -63,6 +66,8 @@ async function main() {
   try {
     const db = await ensureBenchDatabase(server.url, datasetFor(assets));
     const client = new pg.Client(db.url);
+    // Stopping the server in `finally` ends this session too: the error that stopped the run is the one to see.
+    client.on('error', () => undefined);
     await client.connect();
     await client.query('CREATE TABLE assets_outside (LIKE assets INCLUDING ALL)');
     await client.query('INSERT INTO assets_outside SELECT * FROM assets');
@@ -163,6 +168,7 @@ async function main() {
       command: `npm run bench:feed -- ${process.argv.slice(2).join(' ')}`,
       assets,
       cores: os.cpus().length,
+      split_cores: flags['split-cores'] ? { postgres_cpu: DATABASE_CPU, services_and_pgbench_cpu: APPLICATION_CPU } : null,
       loadavg_at_end: os.loadavg().map(round2),
       service_connections: census.rows,
       assets_notify_trigger: triggers.rows[0]?.enabled,

@@ -135,10 +135,16 @@ describe('the WAL relay batches: rows applied as sent, gaps read back, a silent 
     await allMatchSql(await ticketsOf(300, 340, 10), 10_000);
   });
 
+  it('keeps the batches where writers do not pay for them: unlogged (no WAL, no flush) and uncompressed (no pglz on the insert or the reads)', async () => {
+    const { rows } = await pair.db.pool.query<{ relpersistence: string; attstorage: string }>(
+      `SELECT c.relpersistence, a.attstorage FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'rows' WHERE c.relname = 'awc_feed_batches'`,
+    );
+    expect(rows[0]!.relpersistence, 'unlogged (007)').toBe('u');
+    expect(rows[0]!.attstorage, 'stored out of line, uncompressed (008)').toBe('e');
+  });
+
   it('the batch table emptied, as a PostgreSQL crash leaves it (unlogged): every instance resyncs, with no write needed, and later batches apply', async () => {
     await leaderAndFollower();
-    const { rows: persistence } = await pair.db.pool.query(`SELECT relpersistence FROM pg_class WHERE relname = 'awc_feed_batches'`);
-    expect(persistence[0]!.relpersistence, 'unlogged (007)').toBe('u');
     // Enough batches that an instance's number is above what a leader restarting at 1 would reach below.
     for (let i = 0; i < 12; i++) await pair.db.pool.query(`UPDATE assets SET pdq_device_id = 'pre-empty-${i}' WHERE id = $1`, [400 + i]);
     await eventually(async () => {
