@@ -65,8 +65,12 @@ export class WalRelay {
   leader = false;
   /** Times this instance took the lead. */
   takeovers = 0;
-  /** Replication connections lost and resumed while leading. */
+  /** Replication connections lost and resumed while leading (stalled ones too). */
   walReconnects = 0;
+  /** Streams that stayed connected but stopped delivering, ended by the probe (wal-stream.ts). */
+  walStalls = 0;
+  /** A stream is open and delivering: only then is the heartbeat sent, so followers notice a leader that cannot stream. */
+  private streaming = false;
   /** Slots created because none existed or the one there was invalidated. */
   slotsCreated = 0;
   lagBytes: number | null = null;
@@ -109,7 +113,11 @@ export class WalRelay {
     const { rows } = await lock.query<{ leader: boolean; database: string }>(LEADER_LOCK_SQL);
     if (!rows[0]!.leader || this.stopped) return this.resign();
     this.slot = slotName(rows[0]!.database);
-    this.seq = Number((await lock.query<{ seq: string }>(LEADER_LAST_SEQ_SQL)).rows[0]!.seq);
+    const last = (await lock.query<{ seq: string; empty: boolean }>(LEADER_LAST_SEQ_SQL)).rows[0]!;
+    this.seq = Number(last.seq);
+    // An empty table is a new database or one a crash emptied; an empty batch at once makes the table never
+    // empty again otherwise, so the next leader continues the numbering instead of every instance resyncing.
+    if (last.empty) this.queue.push({ rows: [], lsn: null, xid: null, commitTimeMs: Date.now() });
     // The slot first, while the triggers (if on) still announce every change: then nothing falls between them.
     await this.checkSlot();
     await this.retireTriggers(lock);
@@ -137,12 +145,14 @@ export class WalRelay {
         },
         idle: () => this.stream === stream && this.queue.length === 0 && !this.publishing,
         started: () => {
+          this.streaming = true;
           this.backoff = BACKOFF_MIN_MS;
           this.options.logger.info({ event: 'feed.wal_streaming', slot: this.slot, reconnects: this.walReconnects }, 'streaming changes from the WAL');
         },
       });
       this.stream = stream;
       const err = await stream.run(this.slot);
+      this.streaming = false;
       await stream.destroy().catch(() => undefined);
       if (!this.leader || this.stopped) return;
       this.walReconnects++;
@@ -243,7 +253,13 @@ export class WalRelay {
     if (!lock || !this.leader) return;
     // Also while a batch waits for its transactions to become visible: the leader is relaying, not silent.
     const quiet = Date.now() - this.lastPublishedMs >= LEADER_HEARTBEAT_MS / 2;
-    if (quiet) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
+    if (this.streaming && this.stream?.stalled()) {
+      this.streaming = false;
+      this.walStalls++;
+      this.options.logger.error({ event: 'feed.wal_stalled', slot: this.slot }, 'the replication stream is connected but silent and did not answer a probe; reconnecting');
+      this.stream.abort();
+    }
+    if (quiet && this.streaming) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) await lock.query(PRUNE_BATCHES_SQL, [BATCH_RETENTION_SECONDS]).catch(() => undefined);
     this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
     if (this.triggersKept) await this.retireTriggers(lock).catch(() => undefined);
@@ -260,12 +276,15 @@ export class WalRelay {
   /** Lets go of the lead (and the lock session): unpublished changes are unconfirmed, the next leader sends them. */
   private async resign(): Promise<void> {
     this.leader = false;
+    this.streaming = false;
     clearInterval(this.lagTimer);
     this.queue = [];
     this.lagBytes = null;
     const { stream, lock } = this;
     this.stream = undefined;
     this.lock = undefined;
+    // A clean end would wait for a stalled walsender to close its side.
+    stream?.abort();
     await stream?.destroy().catch(() => undefined);
     if (lock) {
       lock.removeAllListeners();

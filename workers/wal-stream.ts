@@ -11,6 +11,15 @@ const REPLICATION_SETTINGS = '-c DateStyle=ISO,YMD -c TimeZone=UTC';
  * at once kept a keepalive ping-pong going at the writers' commit rate (CPU in the leader and the walsender).
  */
 const KEEPALIVE_CONFIRM_MS = 200;
+/**
+ * A stream that stays connected but delivers nothing (a stopped walsender, a half-open connection) would
+ * leave the cache stale while the leader looks healthy. After this long with nothing received the server is
+ * asked for a reply (a status update with the reply flag, answered at once by a live walsender, even in the
+ * middle of decoding a large transaction); with no answer as long again, the stream is stalled.
+ */
+export const STREAM_PROBE_MS = 5_000;
+/** Without a position confirmed on this stream yet there is none to send with the question: PostgreSQL's own wal_receiver_timeout. */
+const UNPROBED_STALL_MS = 60_000;
 
 export interface WalStreamHandlers {
   /** A transaction committed upstream, decoded into the relay's rows. */
@@ -32,6 +41,10 @@ export class WalStream {
   /** The last keepalive's position, not confirmed yet; forgotten when anything else arrives or is confirmed. */
   private keepaliveLsn: string | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
+  private heardMs = Date.now();
+  private probedMs: number | undefined;
+  /** The last position confirmed on this stream: a probe repeats it, so it never moves the slot. */
+  private confirmed: string | undefined;
 
   constructor(
     databaseUrl: string,
@@ -61,7 +74,21 @@ export class WalStream {
   /** Tells the server everything up to `lsn` is handled. */
   async acknowledge(lsn: string): Promise<void> {
     this.keepaliveLsn = undefined;
+    this.confirmed = lsn;
     await this.service.acknowledge(reportedAs(lsn));
+  }
+
+  /** Called now and then: asks a silent server for a reply; true once it has failed to answer (stalled). */
+  stalled(now = Date.now()): boolean {
+    const silentMs = now - this.heardMs;
+    if (this.confirmed === undefined) return silentMs > UNPROBED_STALL_MS;
+    if (silentMs < STREAM_PROBE_MS) return false;
+    if (this.probedMs === undefined) {
+      this.probedMs = now;
+      void this.service.acknowledge(reportedAs(this.confirmed), true);
+      return false;
+    }
+    return now - this.probedMs > STREAM_PROBE_MS;
   }
 
   async destroy(): Promise<void> {
@@ -69,7 +96,21 @@ export class WalStream {
     await this.service.destroy();
   }
 
+  /**
+   * Ends a stalled stream at once: a clean end waits for the server to close its side, which a stopped
+   * walsender never does. `run` then resolves with the connection's error.
+   */
+  abort(): void {
+    (this.service as unknown as { _client?: { connection?: { stream?: { destroy(): void } } } })._client?.connection?.stream?.destroy();
+  }
+
+  private heard(): void {
+    this.heardMs = Date.now();
+    this.probedMs = undefined;
+  }
+
   private onMessage(lsn: string, message: Pgoutput.Message): void {
+    this.heard();
     this.keepaliveLsn = undefined;
     // The parser keeps the relation and reads later rows with its columns' parsers: text as sent is wanted.
     if (message.tag === 'relation') for (const column of message.columns) column.parser = (text: string) => text;
@@ -87,6 +128,7 @@ export class WalStream {
    * at once if the server asks for a reply, else KEEPALIVE_CONFIRM_MS later unless something arrived meanwhile.
    */
   private onKeepalive(lsn: string, reply: boolean): void {
+    this.heard();
     this.keepaliveLsn = lsn;
     if (reply) this.confirmKeepalive();
     else this.keepaliveTimer ??= setTimeout(() => this.confirmKeepalive(), KEEPALIVE_CONFIRM_MS);

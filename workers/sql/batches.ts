@@ -26,8 +26,8 @@ export const LAST_SEQ_SQL = 'SELECT COALESCE(max(seq), 0)::text AS seq FROM awc_
  * published before (a leader would have to publish more than one batch per microsecond to get ahead of the
  * clock), so no instance can take a new batch for one it already has. Below 2^53: exact as a JS number.
  */
-export const LEADER_LAST_SEQ_SQL = `SELECT COALESCE(max(seq), (extract(epoch FROM clock_timestamp()) * 1000000)::int8)::text AS seq
-  FROM awc_feed_batches`;
+export const LEADER_LAST_SEQ_SQL = `SELECT COALESCE(max(seq), (extract(epoch FROM clock_timestamp()) * 1000000)::int8)::text AS seq,
+  max(seq) IS NULL AS empty FROM awc_feed_batches`;
 /** The batches after the last one a follower applied, a few at a time. */
 export const READ_BATCHES_SQL = 'SELECT b.seq::text AS seq, b.rows FROM awc_feed_batches b WHERE b.seq > $1 ORDER BY b.seq LIMIT $2';
 /** Retention: the newest batch always stays, so the next leader continues its numbering. */
