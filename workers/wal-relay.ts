@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
 import { BatchCadence, insertBatch } from './batch-cadence';
-import { CHANGE_CHANNEL, LISTEN_APPLICATION_NAME } from './change-feed';
-import { notifyTriggersEnabled, setNotifyTriggers } from './feed-mode';
-import { releaseSlot, terminateLeader } from './relay-lock';
+import { CHANGE_CHANNEL } from './change-feed';
+import { terminateLeader } from './relay-lock';
+import { checkRelaySlot, retireNotifyTriggers } from './relay-slot';
 import { LEADER_LAST_SEQ_SQL, NOTIFY_SQL, PRUNE_BATCHES_SQL } from './sql/batches';
 import { LEADER_LOCK_SQL } from './sql/relay';
-import { ensureSlot, notifyListenerPresent, slotLagBytes, slotName } from './wal-slot';
+import { slotLagBytes, slotName } from './wal-slot';
 import { WalStream } from './wal-stream';
 import type { CommittedChanges } from './wal-transaction';
 import type { FeedRow } from './feed-rows';
@@ -120,7 +120,7 @@ export class WalRelay {
     if (last.empty) this.queue.push({ rows: [], lsn: null, xid: null, commitTimeMs: Date.now() });
     // The slot first, while the triggers (if on) still announce every change: then nothing falls between them.
     await this.checkSlot();
-    await this.retireTriggers(lock);
+    this.triggersKept = await retireNotifyTriggers(lock);
     this.leader = true;
     this.takeovers++;
     // A resync the slot check queued before the lead was taken goes out now.
@@ -172,24 +172,11 @@ export class WalRelay {
     this.options.logger.warn({ event: 'feed.relay_takeover', terminated_pid: pid }, 'silent WAL relay leader ended; taking over');
   }
 
-  /**
-   * Before leading and before every subscription: a slot that is missing (first start, dropped by hand) or
-   * invalidated (max_slot_wal_keep_size) is created anew. What it had not decoded is gone, so every instance is
-   * told to resync, unless the notify triggers were on all along and announced it (a first start: the
-   * migrations leave them on, and a leader turns them off only once its slot exists).
-   */
+  /** The slot checked (relay-slot.ts); one created after changes were lost makes every instance resync. */
   private async checkSlot(): Promise<void> {
-    const announced = await notifyTriggersEnabled(this.lock!);
-    const slot = await ensureSlot(this.lock!, this.slot);
-    // Holding the lock, any consumer still on the slot is a former leader's: it would refuse this one.
-    await releaseSlot(this.lock!, this.slot);
-    if (slot === 'ready') return;
-    this.slotsCreated++;
-    this.options.logger[announced ? 'info' : 'error'](
-      { event: 'feed.slot_created', slot: this.slot, reason: slot === 'created' ? 'missing' : 'invalidated', resync: !announced },
-      announced ? 'replication slot created; the notify triggers covered the gap' : 'replication slot created; every instance resyncs',
-    );
-    if (announced) return;
+    const { created, resync } = await checkRelaySlot(this.lock!, this.slot, this.options.logger);
+    if (created) this.slotsCreated++;
+    if (!resync) return;
     this.queue.push({ rows: [['rs']], lsn: null, xid: null, commitTimeMs: Date.now() });
     this.publish();
   }
@@ -237,16 +224,6 @@ export class WalRelay {
     })();
   }
 
-  /**
-   * The triggers are redundant under the relay, and cost writers the notify commit lock, unless a notify-mode
-   * instance still listens (one stopping meanwhile is seen at the next lag poll).
-   */
-  private async retireTriggers(lock: pg.Client): Promise<void> {
-    this.triggersKept = await notifyListenerPresent(lock, LISTEN_APPLICATION_NAME);
-    if (this.triggersKept) return;
-    await setNotifyTriggers(lock, false);
-  }
-
   /** Every second while leading: the heartbeat when nothing was published meanwhile, the slot's lag, pruning now and then. */
   private async tick(): Promise<void> {
     const lock = this.lock;
@@ -262,7 +239,7 @@ export class WalRelay {
     if (quiet && this.streaming) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) await lock.query(PRUNE_BATCHES_SQL, [BATCH_RETENTION_SECONDS]).catch(() => undefined);
     this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
-    if (this.triggersKept) await this.retireTriggers(lock).catch(() => undefined);
+    if (this.triggersKept) this.triggersKept = await retireNotifyTriggers(lock).catch(() => true);
   }
 
   /** `lock` undefined: the lead was given up already (the slot could not be checked). */
