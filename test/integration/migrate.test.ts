@@ -7,6 +7,7 @@ import { projectPath } from '../../src/paths';
 import { migrate } from '../../src/db/migrate';
 // For its side effect: the DATE type parser the service registers.
 import '../../src/db/pool';
+import { makeClient, makeContact, makeTicket } from '../helpers/factories';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 describe('migrations', () => {
@@ -24,6 +25,27 @@ describe('migrations', () => {
       expect(result.total).toBeGreaterThan(0);
     } finally {
       client.release();
+    }
+  });
+
+  it("the WAL feed's publication never refuses a writer: with REPLICA IDENTITY FULL set by another tool, rows of every published table update and delete", async () => {
+    const client = await makeClient(db.pool);
+    const contact = await makeContact(db.pool, client.id);
+    const ticket = await makeTicket(db.pool, client.id, contact.id);
+    const { rows } = await db.pool.query<{ id: number }>(
+      `INSERT INTO assets (hostname, client_id, contact_id, in_service_date) VALUES ('pc-identity', $1, $2, '2024-02-29') RETURNING id`,
+      [client.id, contact.id],
+    );
+    const tables = ['assets', 'tickets', 'contacts'];
+    for (const table of tables) await db.pool.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+    try {
+      await db.pool.query(`UPDATE assets SET hostname = 'pc-identity-2' WHERE id = $1`, [rows[0]!.id]);
+      await db.pool.query(`UPDATE contacts SET name = name || '-2' WHERE id = $1`, [contact.id]);
+      await db.pool.query('DELETE FROM assets WHERE id = $1', [rows[0]!.id]);
+      await db.pool.query('DELETE FROM tickets WHERE id = $1', [ticket.id]);
+      await db.pool.query('DELETE FROM contacts WHERE id = $1', [contact.id]);
+    } finally {
+      for (const table of tables) await db.pool.query(`ALTER TABLE ${table} REPLICA IDENTITY DEFAULT`);
     }
   });
 
