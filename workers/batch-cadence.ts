@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { CHANGE_CHANNEL } from './change-feed';
 import type { FeedRow } from './feed-rows';
+import { packRows } from './packed-rows';
 import { PUBLISH_BATCH_SQL } from './sql/batches';
 import { nextBatch, type CommittedChanges } from './wal-transaction';
 
@@ -68,7 +69,7 @@ export class BatchCadence {
  * visible to other sessions yet: a follower's next build could miss it, so it is not published.
  */
 export async function insertBatch(lock: pg.Client, seq: number, batch: Batch): Promise<boolean> {
-  const values = [seq, batch.lsn ?? null, JSON.stringify(batch.rows), CHANGE_CHANNEL, batch.xids];
+  const values = [seq, batch.lsn ?? null, await packRows(batch.rows), CHANGE_CHANNEL, batch.xids];
   const published = await lock.query({ name: 'awc-publish-batch', text: PUBLISH_BATCH_SQL, values });
   return published.rowCount !== 0;
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { safeError, type Logger } from '../src/logger';
 import { LAST_SEQ_SQL, READ_BATCHES_SQL } from './sql/batches';
 import type { FeedRow } from './feed-rows';
+import { batchJson } from './packed-rows';
 import { LEADER_HEARTBEAT_MS } from './wal-relay';
 
 /** Batches read per statement while catching up (up to ~200 kB each): well inside the reader's statement timeout. */
@@ -117,11 +118,12 @@ export class FeedFollower {
       try {
         for (;;) {
           const read = { name: 'awc-read-batches', text: READ_BATCHES_SQL, values: [this.lastSeq, READ_LIMIT] };
-          const { rows } = await this.pool.query<{ seq: string; rows: string }>(read);
+          const { rows } = await this.pool.query<{ seq: string; rows: string | null; packed: Buffer | null }>(read);
           if (rows.length === 0 || this.closed) break;
           // None applied yet: whatever is there was published after this instance's start, so it is all read.
           if (this.lastSeq > 0 && Number(rows[0]!.seq) !== this.lastSeq + 1) return this.lost(Number(rows.at(-1)!.seq));
-          for (const row of rows) this.apply(Number(row.seq), row.rows);
+          // A body that does not inflate is that batch's failure (apply), not a read to retry.
+          for (const row of rows) this.apply(Number(row.seq), await batchJson(row).catch((err: Error) => err));
           // Fewer than asked for: that was the last. One published since notifies, and sets `again`.
           if (rows.length < READ_LIMIT) break;
         }
@@ -150,9 +152,10 @@ export class FeedFollower {
    * A batch that cannot be applied whole is neither retried forever (it would block every batch after it)
    * nor skipped: its rows are committed and visible, so the resync's build holds them.
    */
-  private apply(seq: number, batch: string | FeedRow[]): void {
+  private apply(seq: number, batch: string | FeedRow[] | Error): void {
     this.lastSeq = seq;
     try {
+      if (batch instanceof Error) throw batch;
       const rows = typeof batch === 'string' ? (JSON.parse(batch) as FeedRow[]) : batch;
       if (rows.some((r) => r[0] === 'rs')) return this.events.resync();
       this.events.rows(rows);

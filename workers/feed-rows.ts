@@ -2,7 +2,7 @@ import { encodeAssetFragment } from './asset-index';
 import { isoToMicros } from './iso-micros';
 
 /**
- * One changed row in a WAL relay batch (awc_feed_batches.rows, a JSON array of these), carrying what the cache
+ * One changed row in a WAL relay batch (a JSON array of these, deflated: packed-rows.ts), carrying what the cache
  * reads of it, so no instance re-reads it:
  *   ['a', id, version, contactId (0 = none), clientId, createdAtUs, fragment]   asset, active
  *   ['ax', id, version]   asset no longer active       ['ad', id]   asset deleted

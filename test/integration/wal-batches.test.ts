@@ -116,12 +116,15 @@ describe('the WAL relay batches: rows applied as sent, gaps read back, a silent 
     expect(after.map((s) => s.feed_rereads), 'read back as rows, not re-read').toEqual(before.map((s) => s.feed_rereads));
   });
 
-  it('a batch that cannot be applied is neither skipped nor retried forever: every instance resyncs, counted, and later changes apply', async () => {
+  it.each([
+    ['JSON that does not parse (a leader before migration 010 wrote `rows`)', 'rows', `'not json'`],
+    ['a packed body that does not inflate', 'packed', `'\\x00ff00ff'::bytea`],
+  ])('a batch that cannot be applied (%s) is neither skipped nor retried forever: every instance resyncs, counted, and later changes apply', async (_what, column, body) => {
     await leaderAndFollower();
     const before = await both();
-    // Not JSON, at the next number, announced as a batch: what a corrupt or foreign row would look like.
+    // At the next number, announced as a batch: what a corrupt or foreign row would look like.
     await pair.db.pool.query(
-      `WITH b AS (INSERT INTO awc_feed_batches (seq, rows) SELECT max(seq) + 1, 'not json' FROM awc_feed_batches RETURNING seq)
+      `WITH b AS (INSERT INTO awc_feed_batches (seq, ${column}) SELECT max(seq) + 1, ${body} FROM awc_feed_batches RETURNING seq)
        SELECT pg_notify($1, json_build_object('t', 'b', 's', seq)::text) FROM b`,
       [CHANGE_CHANNEL],
     );
@@ -135,12 +138,28 @@ describe('the WAL relay batches: rows applied as sent, gaps read back, a silent 
     await allMatchSql(await ticketsOf(300, 340, 10), 10_000);
   });
 
-  it('keeps the batches where writers do not pay for them: unlogged (no WAL, no flush) and uncompressed (no pglz on the insert or the reads)', async () => {
-    const { rows } = await pair.db.pool.query<{ relpersistence: string; attstorage: string }>(
-      `SELECT c.relpersistence, a.attstorage FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'rows' WHERE c.relname = 'awc_feed_batches'`,
+  it('keeps the batches where writers do not pay for them: unlogged, deflated, and in the table itself up to a page', async () => {
+    const { rows } = await pair.db.pool.query<{ relpersistence: string; storage: string[]; options: string[] | null }>(
+      `SELECT c.relpersistence, c.reloptions AS options, ARRAY(SELECT a.attstorage::text FROM pg_attribute a
+         WHERE a.attrelid = c.oid AND a.attname IN ('rows', 'packed') ORDER BY a.attname) AS storage
+       FROM pg_class c WHERE c.relname = 'awc_feed_batches'`,
     );
-    expect(rows[0]!.relpersistence, 'unlogged (007)').toBe('u');
-    expect(rows[0]!.attstorage, 'stored out of line, uncompressed (008)').toBe('e');
+    expect(rows[0]!.relpersistence, 'unlogged (007): no WAL, no flush').toBe('u');
+    expect(rows[0]!.storage, 'never pglz-compressed by the server (008, 010)').toEqual(['e', 'e']);
+    expect(rows[0]!.options, 'tuples up to a page stay inline (010)').toContain('toast_tuple_target=8160');
+    await leaderAndFollower();
+    const { rows: last } = await pair.db.pool.query<{ seq: string }>('SELECT max(seq)::text AS seq FROM awc_feed_batches');
+    await pair.db.pool.query(`UPDATE assets SET pdq_device_id = 'packed-' || id WHERE id BETWEEN 600 AND 649`);
+    await allMatchSql(await ticketsOf(600, 649, 5), 5_000);
+    const { rows: batches } = await pair.db.pool.query<{ text_rows: number; packed: number; bytes: number }>(
+      `SELECT count(rows)::int AS text_rows, count(packed)::int AS packed, COALESCE(sum(octet_length(packed)), 0)::int AS bytes
+       FROM awc_feed_batches WHERE seq > $1`,
+      [last[0]!.seq],
+    );
+    expect(batches[0]!.packed, 'the 50 changed rows were published').toBeGreaterThan(0);
+    expect(batches[0]!.text_rows, 'no batch as JSON text').toBe(0);
+    // 50 asset rows are ~11 kB of JSON: deflated, well under half of that.
+    expect(batches[0]!.bytes).toBeLessThan(5_000);
   });
 
   it('the batch table emptied, as a PostgreSQL crash leaves it (unlogged): every instance resyncs, with no write needed, and later batches apply', async () => {

@@ -4,7 +4,7 @@
  */
 
 /**
- * The leader inserts a batch and NOTIFYs its number in one statement, so a follower told of it can read it,
+ * The leader inserts a batch (its rows deflated, packed-rows.ts) and NOTIFYs its number in one statement, so a follower told of it can read it,
  * and the number is never announced for a batch rolled back.
  * A decoded commit can still be invisible to other sessions (its commit record is flushed before the writer
  * leaves the proc array, e.g. while it waits for a synchronous standby): the batch is inserted only once the
@@ -14,7 +14,7 @@
  */
 export const PUBLISH_BATCH_SQL = `WITH snap AS (SELECT pg_snapshot_xmax(s)::text::int8 % 4294967296 AS xmax,
     ARRAY(SELECT x::text::int8 % 4294967296 FROM pg_snapshot_xip(s) x) AS xip FROM pg_current_snapshot() s),
-  b AS (INSERT INTO awc_feed_batches (seq, lsn, rows) SELECT $1, $2::pg_lsn, $3 WHERE NOT EXISTS (
+  b AS (INSERT INTO awc_feed_batches (seq, lsn, packed) SELECT $1, $2::pg_lsn, $3 WHERE NOT EXISTS (
     SELECT 1 FROM unnest($5::int8[]) t(xid), snap WHERE (t.xid - snap.xmax + 4294967296) % 4294967296 < 2147483648 OR t.xid = ANY(snap.xip))
     RETURNING seq)
   SELECT pg_notify($4, json_build_object('t', 'b', 's', seq)::text) FROM b`;
@@ -29,7 +29,7 @@ export const LAST_SEQ_SQL = 'SELECT COALESCE(max(seq), 0)::text AS seq FROM awc_
 export const LEADER_LAST_SEQ_SQL = `SELECT COALESCE(max(seq), (extract(epoch FROM clock_timestamp()) * 1000000)::int8)::text AS seq,
   max(seq) IS NULL AS empty FROM awc_feed_batches`;
 /** The batches after the last one a follower applied, a few at a time. */
-export const READ_BATCHES_SQL = 'SELECT b.seq::text AS seq, b.rows FROM awc_feed_batches b WHERE b.seq > $1 ORDER BY b.seq LIMIT $2';
+export const READ_BATCHES_SQL = 'SELECT b.seq::text AS seq, b.rows, b.packed FROM awc_feed_batches b WHERE b.seq > $1 ORDER BY b.seq LIMIT $2';
 /** Retention: the newest batch always stays, so the next leader continues its numbering. */
 export const PRUNE_BATCHES_SQL = `DELETE FROM awc_feed_batches WHERE published_at < now() - make_interval(secs => $1)
   AND seq < (SELECT max(seq) FROM awc_feed_batches)`;
