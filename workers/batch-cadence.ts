@@ -6,12 +6,14 @@ import { PUBLISH_BATCH_SQL } from './sql/batches';
 import { nextBatch, type CommittedChanges } from './wal-transaction';
 
 /**
- * Under load, batches start at most this often: each costs an INSERT and a NOTIFY on the leader's session
- * and a read per instance, so writers' CPU is spared by fewer, larger batches (issue 15). Under load means
- * the last batch held at least COALESCE_ABOVE transactions; below that (a few writes a second, a sequence
- * of API writes) a batch goes out at once, as does a backlog.
+ * Under load, batches start at most this often: each costs the database an INSERT and a NOTIFY on the
+ * leader's session, a read per other instance and a notification per LISTEN (~1.3 ms of its CPU in all,
+ * measured with `bench:feed`), so writers' CPU is spared by fewer, larger batches (issue 15: "a few NOTIFYs
+ * per second"). 50 ms adds at most that to a change's propagation under load and halves the per-batch cost of 25 ms.
+ * Under load means the last batch held at least COALESCE_ABOVE transactions; below that (a few writes a
+ * second, a sequence of API writes) a batch goes out at once, as does a backlog.
  */
-export const PUBLISH_INTERVAL_MS = 25;
+export const PUBLISH_INTERVAL_MS = 50;
 const COALESCE_ABOVE = 16;
 /** A batch whose transactions are not visible yet is tried again after 2 ms, doubling up to 100 ms. */
 const VISIBILITY_POLL_MIN_MS = 2;

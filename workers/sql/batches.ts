@@ -30,8 +30,14 @@ export const LEADER_LAST_SEQ_SQL = `SELECT COALESCE(max(seq), (extract(epoch FRO
   max(seq) IS NULL AS empty FROM awc_feed_batches`;
 /** The batches after the last one a follower applied, a few at a time. */
 export const READ_BATCHES_SQL = 'SELECT b.seq::text AS seq, b.rows, b.packed FROM awc_feed_batches b WHERE b.seq > $1 ORDER BY b.seq LIMIT $2';
-/** Retention: the newest batch always stays, so the next leader continues its numbering. */
-export const PRUNE_BATCHES_SQL = `DELETE FROM awc_feed_batches WHERE published_at < now() - make_interval(secs => $1)
-  AND seq < (SELECT max(seq) FROM awc_feed_batches)`;
+/**
+ * Retention: the batches before the first one published within the last $1 seconds go, through the key
+ * (a filter on published_at read every batch kept, up to tens of MB, every time); the newest batch always
+ * stays, so the next leader continues its numbering. Numbers follow publication, so the first recent one
+ * is found after reading only what is pruned.
+ */
+export const PRUNE_BATCHES_SQL = `DELETE FROM awc_feed_batches WHERE seq < LEAST(
+  (SELECT max(seq) FROM awc_feed_batches),
+  (SELECT seq FROM awc_feed_batches WHERE published_at >= now() - make_interval(secs => $1) ORDER BY seq LIMIT 1))`;
 /** The leader's idle heartbeat: $1 the channel, $2 the message. */
 export const NOTIFY_SQL = 'SELECT pg_notify($1, $2)';
