@@ -108,6 +108,7 @@ export class Metrics {
     counter('asset_cache_feed_gap_resyncs_total', 'Gaps older than the relay batch retention (resynced)', (s) => s.feed_gap_resyncs);
     counter('asset_cache_feed_leader_silences_total', 'Times the WAL relay leader sent no batch or heartbeat for 3 s (cache not fresh, leader session ended)', (s) => s.feed_leader_silences);
     counter('asset_cache_feed_batch_failures_total', 'WAL relay batches that could not be applied whole (unreadable, or applying threw); each resynced', (s) => s.feed_batch_failures);
+    counter('asset_cache_feed_batches_read_total', 'WAL relay batches read from the table (the leader applies the ones it publishes from memory)', (s) => s.feed_batches_read);
     counter('asset_cache_feed_rereads_total', 'Changed rows re-read from the database (WAL mode: only rows sent incomplete)', (s) => s.feed_rereads);
     counter('asset_cache_audit_checks_total', 'Background audit samples compared with SQL', (s) => s.audit_checks);
     counter('asset_cache_drift_total', 'Audit samples where the cache still differed from SQL after a settle time', (s) => s.drift);

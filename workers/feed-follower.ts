@@ -35,6 +35,8 @@ export class FeedFollower {
   private lastSeq = 0;
   /** The highest number a notification or heartbeat announced: that batch exists unless it was lost. */
   private heardSeq = 0;
+  /** The batch this instance's relay is publishing: its notification is not read back, `published` applies it. */
+  private ownSeq: number | undefined;
   private heardMs = Date.now();
   private takeOverMs = 0;
   private checkedMs = Date.now();
@@ -46,9 +48,10 @@ export class FeedFollower {
   /**
    * gaps: batches this instance was not notified of in order (missed, or while its LISTEN was away), read;
    * gapResyncs: gaps whose batches are gone (past the retention, or the table emptied), resynced; silences: times the leader went silent;
-   * batchFailures: batches that could not be applied whole (unreadable, or applying threw), resynced.
+   * batchFailures: batches that could not be applied whole (unreadable, or applying threw), resynced;
+   * batchesRead: batches read from the table (not the leader's own, applied from memory).
    */
-  readonly counts = { gaps: 0, gapResyncs: 0, silences: 0, batchFailures: 0 };
+  readonly counts = { gaps: 0, gapResyncs: 0, silences: 0, batchFailures: 0, batchesRead: 0 };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -83,6 +86,8 @@ export class FeedFollower {
     }
     this.heardSeq = Math.max(this.heardSeq, seq);
     if (seq <= this.lastSeq) return;
+    // The notification of this instance's own batch can come before the relay's statement returns.
+    if (batch && seq === this.ownSeq && seq === this.lastSeq + 1 && this.lastSeq > 0 && !this.catching) return;
     if (this.lastSeq > 0 && seq > this.lastSeq + (batch ? 1 : 0) && !this.catching) {
       this.counts.gaps++;
       this.logger.warn({ event: 'feed.gap', from: this.lastSeq + 1, to: seq }, 'batches missed; reading them');
@@ -123,6 +128,7 @@ export class FeedFollower {
           // None applied yet: whatever is there was published after this instance's start, so it is all read.
           if (this.lastSeq > 0 && Number(rows[0]!.seq) !== this.lastSeq + 1) return this.lost(Number(rows.at(-1)!.seq));
           // A body that does not inflate is that batch's failure (apply), not a read to retry.
+          this.counts.batchesRead += rows.length;
           for (const row of rows) this.apply(Number(row.seq), await batchJson(row).catch((err: Error) => err));
           // Fewer than asked for: that was the last. One published since notifies, and sets `again`.
           if (rows.length < READ_LIMIT) break;
@@ -143,9 +149,18 @@ export class FeedFollower {
    * under way (a read would apply it in order anyway), which spares the leader reading back what it wrote.
    */
   published(seq: number, rows: FeedRow[]): void {
-    if (this.catching || this.closed || this.lastSeq === 0 || seq !== this.lastSeq + 1) return;
+    this.ownSeq = undefined;
+    if (this.closed || this.lastSeq === 0 || seq !== this.lastSeq + 1) return;
     this.heardSeq = Math.max(this.heardSeq, seq);
+    // A read under way may have begun before this batch was visible: it reads again.
+    if (this.catching) return void this.catchUp();
     this.apply(seq, rows);
+  }
+
+  /** This instance's relay is publishing `seq`; undefined: that failed, so whatever was announced is read. */
+  publishing(seq: number | undefined): void {
+    this.ownSeq = seq;
+    if (seq === undefined && this.heardSeq > this.lastSeq && !this.closed) void this.catchUp();
   }
 
   /**

@@ -34,6 +34,7 @@ type FreshnessStats = Pick<
   | 'feed_gap_resyncs'
   | 'feed_leader_silences'
   | 'feed_batch_failures'
+  | 'feed_batches_read'
   | 'feed_rereads'
 >;
 
@@ -55,6 +56,7 @@ export function freshnessStats(feed: ChangeFeed, applier: ChangeApplier, audit: 
     feed_gap_resyncs: follower?.counts.gapResyncs ?? 0,
     feed_leader_silences: follower?.counts.silences ?? 0,
     feed_batch_failures: follower?.counts.batchFailures ?? 0,
+    feed_batches_read: follower?.counts.batchesRead ?? 0,
     feed_rereads: applier.reread,
     changes_applied: applier.applied,
     last_change_at: iso(applier.lastAppliedAt),

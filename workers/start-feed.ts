@@ -41,7 +41,7 @@ export async function startFeed(
   }
   feed.applicationName = FOLLOW_APPLICATION_NAME;
   const follower = new FeedFollower(reader, logger, events);
-  const relay = new WalRelay({ databaseUrl: options.databaseUrl, logger, published: (seq, rows) => follower.published(seq, rows) });
+  const relay = new WalRelay({ databaseUrl: options.databaseUrl, logger, publishing: (seq) => follower.publishing(seq), published: (seq, rows) => follower.published(seq, rows) });
   await feed.start();
   for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
     try {

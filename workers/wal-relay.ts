@@ -28,6 +28,8 @@ export interface WalRelayOptions {
   logger: Logger;
   /** How often an instance that does not lead tries to take the lead. */
   campaignMs?: number;
+  /** Batch `seq` is being published (undefined: the attempt failed): its notification may arrive before `published`. */
+  publishing?(seq: number | undefined): void;
   /** A batch is committed and announced: this instance's follower may apply it without reading it back. */
   published?(seq: number, rows: FeedRow[]): void;
 }
@@ -196,11 +198,13 @@ export class WalRelay {
         const batch = this.cadence.take(queue);
         const lock = this.lock!;
         try {
+          this.options.publishing?.(this.seq + 1);
           if (!(await insertBatch(lock, this.seq + 1, batch))) {
             await sleep(this.cadence.notVisible());
             continue;
           }
         } catch (err) {
+          this.options.publishing?.(undefined);
           // The number is taken: another instance leads (this one was ended as silent), so this one does not.
           if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
             this.onLockLost(lock, err as Error);

@@ -35,6 +35,7 @@ export const NO_WORKER_STATS: Omit<WorkerStats, 'build_in'> = {
   feed_gap_resyncs: 0,
   feed_leader_silences: 0,
   feed_batch_failures: 0,
+  feed_batches_read: 0,
   feed_rereads: 0,
   feed_retries: 0,
   feed_stalls: 0,

@@ -129,6 +129,8 @@ export interface WorkerStats {
   feed_leader_silences: number;
   /** WAL relay batches this instance could not apply whole (unreadable, or applying threw): each resynced. */
   feed_batch_failures: number;
+  /** WAL relay batches this instance read from the table; the leader applies the ones it publishes from memory. */
+  feed_batches_read: number;
   /** Changed rows re-read from the database: every change in notify mode, in WAL mode only rows sent incomplete. */
   feed_rereads: number;
   /** Notifications refused as malformed (bad JSON, kind, op, id out of 1..2^31-1, version). */

@@ -6,7 +6,7 @@ import type { WorkerStats } from '../../src/cache/protocol';
 
 const SEED = { contacts: 300, tickets: 600, assets: 2_000 };
 
-type BatchStats = Pick<WorkerStats, 'state' | 'refreshes' | 'feed_leader' | 'feed_seq' | 'feed_gaps' | 'feed_gap_resyncs' | 'feed_leader_silences' | 'feed_batch_failures' | 'feed_rereads' | 'feed_takeovers' | 'pending_changes'>;
+type BatchStats = Pick<WorkerStats, 'state' | 'refreshes' | 'feed_leader' | 'feed_seq' | 'feed_gaps' | 'feed_gap_resyncs' | 'feed_leader_silences' | 'feed_batch_failures' | 'feed_batches_read' | 'feed_rereads' | 'feed_takeovers' | 'pending_changes'>;
 
 describe('the WAL relay batches: rows applied as sent, gaps read back, a silent leader replaced', () => {
   const wal = useWalPair(SEED);
@@ -70,6 +70,23 @@ describe('the WAL relay batches: rows applied as sent, gaps read back, a silent 
     expect(after.map((s) => s.feed_rereads), 'not one row re-read').toEqual(before.map((s) => s.feed_rereads));
     expect(after.map((s) => s.refreshes), 'no rebuild').toEqual(before.map((s) => s.refreshes));
     expect(after[0]!.feed_seq, 'both at the same batch').toBe(after[1]!.feed_seq);
+  });
+
+  it('the leader applies the batches it publishes from memory, never reading one back; the other instance reads each once', async () => {
+    const [leader, follower] = await leaderAndFollower();
+    const before = await Promise.all([stats(leader), stats(follower)]);
+    // One at a time: several batches, each notification racing the leader's own statement.
+    for (let i = 0; i < 30; i++) await pair.db.pool.query(`UPDATE assets SET pdq_device_id = 'own-${i}' WHERE id = $1`, [700 + i]);
+    await allMatchSql(await ticketsOf(700, 729, 10), 3_000);
+    const after = await eventually(async () => {
+      const now = await Promise.all([stats(leader), stats(follower)]);
+      expect(now[0]!.feed_seq).toBe(now[1]!.feed_seq);
+      expect(now[0]!.feed_seq! - before[0]!.feed_seq!).toBeGreaterThan(3);
+      return now;
+    }, 5_000);
+    const published = after[0]!.feed_seq! - before[0]!.feed_seq!;
+    expect(after[0]!.feed_batches_read - before[0]!.feed_batches_read, 'read back by the leader').toBe(0);
+    expect(after[1]!.feed_batches_read - before[1]!.feed_batches_read, 'read by the other').toBe(published);
   });
 
   it('re-reads only a row whose TOASTed value pgoutput left out, and applies it', async () => {
