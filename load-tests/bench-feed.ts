@@ -13,7 +13,7 @@ import { runBench, writeBenchReport } from './lib/bench-report';
 import { cpuTicks, sampleProcessCpu } from './lib/process-cpu';
 import { APPLICATION_CPU, DATABASE_CPU, splitCores } from './lib/cpu-split';
 
-const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--profile] [--split-cores]';
+const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--profile] [--split-cores] [--socket]';
 const TICKS_PER_SECOND = 100;
 const BURST_ROWS = 10_000;
 const BURST_TRANSACTIONS = 20;
@@ -21,6 +21,7 @@ const STEADY_RATE = 500;
 const STEADY_SECONDS = 20;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 
 /** CPU seconds the process has used so far. */
 const cpuSeconds = (pid: number) => (cpuTicks(pid) ?? 0) / TICKS_PER_SECOND;
@@ -47,10 +48,11 @@ async function pgbench(url: string, table: string, assets: number, args: string[
  * (outside the run), with the CPU of every process during each run (lib/process-cpu.ts), the WAL written and
  * the batches published; the walsender's CPU for a 10,000-row burst and for a steady 500 writes/s; how long
  * after the burst's last commit the slot's confirmed position caught up; then, with the services stopped
- * (slot idle), one more pair of runs as a control.
+ * (slot idle), the same rounds again as a control. Each run starts after a VACUUM and a CHECKPOINT; the
+ * pooled ratio (total tps over total tps) is the figure, the rounds show the spread.
  */
 async function main() {
-  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', profile: 'bool', 'split-cores': 'bool' }, USAGE);
+  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', profile: 'bool', 'split-cores': 'bool', socket: 'bool' }, USAGE);
   const assets = flags.assets ?? 100_000;
   const seconds = flags.seconds ?? 15;
   const rounds = flags.rounds ?? 2;
@@ -81,8 +83,13 @@ async function main() {
     const profileEnv: Record<string, string> = flags.profile
       ? { NODE_OPTIONS: `--require ${JSON.stringify(path.join(__dirname, 'lib', 'cpu-profile.js'))}`, LOAD_CPU_PROFILE_DIR: path.join(resultsDir, `profile-feed-${stamp}`) }
       : {};
+    // --socket: the services reach PostgreSQL over its Unix socket, as a service on the database host would;
+    // over loopback TCP the database's CPU also carries the receiving side of every message it sends them.
+    const sockets = await client.query<{ dirs: string }>(`SELECT current_setting('unix_socket_directories') AS dirs`);
+    const socketDir = sockets.rows[0]!.dirs.split(',')[0]!.trim();
+    const serviceUrl = flags.socket ? `${db.url}?host=${encodeURIComponent(socketDir)}` : db.url;
     for (const name of ['a', 'b']) {
-      running.push(await startServiceProcess({ databaseUrl: db.url, env: profileEnv, logFile: path.join(resultsDir, `bench-feed-${stamp}-${name}.log`) }));
+      running.push(await startServiceProcess({ databaseUrl: serviceUrl, env: profileEnv, logFile: path.join(resultsDir, `bench-feed-${stamp}-${name}.log`) }));
     }
     const walsender = async () => {
       for (;;) {
@@ -118,6 +125,10 @@ async function main() {
     const writerArgs = ['-c', '16', '-j', '2', '-T', String(seconds)];
     /** One pgbench run on `table`, then the feed's catch-up (not part of the run): tps, CPU per process, WAL written, batches published. */
     const writerRun = async (table: string, feedRunning = true) => {
+      // Every run starts from the same state: no dead rows left by the run before, and a checkpoint just
+      // taken, so each pays the same full-page writes (a checkpoint inside one run swung pairs by 15 %).
+      await client.query(`VACUUM ${table}`);
+      await client.query('CHECKPOINT');
       const [seq, lsn] = [await lastSeq(), await walLsn()];
       let benchPid: number | undefined;
       const services = running.map((svc, i) => ({ name: `node service ${'ab'[i]}`, pid: svc.child.pid }));
@@ -129,18 +140,43 @@ async function main() {
       const catchUpMs = feedRunning ? await caughtUp() : null;
       return { tps, wal_bytes: Number(wal.rows[0]!.bytes), batches, catch_up_ms: catchUpMs, cpu_s: cpu };
     };
-    const writers: Array<Record<string, unknown>> = [];
-    let writerCpu = 0;
-    for (let round = 1; round <= rounds; round++) {
-      // A B, then B A: whichever table goes second meets whatever the first run left behind.
-      const order = round % 2 === 1 ? ['assets', 'assets_outside'] : ['assets_outside', 'assets'];
-      const runs: Record<string, Awaited<ReturnType<typeof writerRun>>> = {};
-      for (const table of order) runs[table] = await writerRun(table);
-      const published = runs.assets!;
-      const outside = runs.assets_outside!;
-      writerCpu += published.cpu_s['pg walsender'] ?? 0;
-      writers.push({ round, order: order.join(' then '), loadavg: os.loadavg().map((n) => Math.round(n * 100) / 100), ratio: Math.round((published.tps / outside.tps) * 1000) / 1000, assets: published, assets_outside: outside });
-    }
+    /** Rounds of the pair in A B / B A order; the pooled ratio is the total tps on `assets` over the total outside. */
+    const pairs = async (feedRunning: boolean) => {
+      const list: Array<Record<string, unknown>> = [];
+      const total = { assets: 0, assets_outside: 0 };
+      let walsenderCpu = 0;
+      for (let round = 1; round <= rounds; round++) {
+        // A B, then B A: whichever table goes second meets whatever the first run left behind.
+        const order = round % 2 === 1 ? ['assets', 'assets_outside'] : ['assets_outside', 'assets'];
+        const runs: Record<string, Awaited<ReturnType<typeof writerRun>>> = {};
+        for (const table of order) runs[table] = await writerRun(table, feedRunning);
+        const published = runs.assets!;
+        const outside = runs.assets_outside!;
+        total.assets += published.tps;
+        total.assets_outside += outside.tps;
+        walsenderCpu += published.cpu_s['pg walsender'] ?? 0;
+        list.push({
+          round, order: order.join(' then '), loadavg: os.loadavg().map((n) => Math.round(n * 100) / 100), ratio: ratio(published.tps, outside.tps),
+          ...(feedRunning ? { database_cpu_us_per_write: databaseCpuPerWrite(published, outside) } : {}), assets: published, assets_outside: outside,
+        });
+      }
+      return { ratio_pooled: ratio(total.assets, total.assets_outside), rounds: list, walsenderCpu };
+    };
+    /**
+     * What one write costs the database server's CPU: the writers' own backends (outside run), and the feed's
+     * processes there (the walsender beyond what it spends in the outside run, where it decodes but sends
+     * nothing; the relay's session, the batch reads, the LISTEN sessions). Less noisy than tps: on a
+     * CPU-bound server the ratio tends to backends / (backends + feed).
+     */
+    const databaseCpuPerWrite = (published: Awaited<ReturnType<typeof writerRun>>, outside: Awaited<ReturnType<typeof writerRun>>) => {
+      const [writes, writesOutside] = [published.tps * seconds, outside.tps * seconds];
+      const cpu = (run: typeof published, name: string) => run.cpu_s[name] ?? 0;
+      const walsender = cpu(published, 'pg walsender') / writes - cpu(outside, 'pg walsender') / writesOutside;
+      const feedSessions = ['pg relay publish (leader)', 'pg readers (batch reads)', 'pg LISTEN (follow)'].reduce((sum, name) => sum + cpu(published, name), 0) / writes;
+      const us = (x: number) => Math.round(x * 1e7) / 10;
+      return { writers_backends: us(cpu(outside, 'pg pgbench backends') / writesOutside), feed_walsender: us(walsender), feed_sessions: us(feedSessions), feed: us(walsender + feedSessions) };
+    };
+    const writers = await pairs(true);
 
     let pid = await walsender();
     let cpu = cpuSeconds(pid);
@@ -159,7 +195,7 @@ async function main() {
     // Control: the services stopped (slot idle, nobody decoding), the same pair of runs: what the two tables
     // cost the writers without the feed.
     await Promise.all(running.splice(0).map((svc) => svc.stop()));
-    const control = { assets: await writerRun('assets', false), assets_outside: await writerRun('assets_outside', false) };
+    const control = await pairs(false);
     await client.end();
 
     const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -169,13 +205,14 @@ async function main() {
       assets,
       cores: os.cpus().length,
       split_cores: flags['split-cores'] ? { postgres_cpu: DATABASE_CPU, services_and_pgbench_cpu: APPLICATION_CPU } : null,
+      services_connect_over: flags.socket ? `Unix socket in ${socketDir}` : 'TCP (loopback)',
       loadavg_at_end: os.loadavg().map(round2),
       service_connections: census.rows,
       assets_notify_trigger: triggers.rows[0]?.enabled,
-      writers: { pgbench: `pgbench -n ${writerArgs.join(' ')}`, rounds: writers },
-      walsender_cpu_s_during_writer_runs: round2(writerCpu),
+      writers: { pgbench: `pgbench -n ${writerArgs.join(' ')}`, ratio_pooled: writers.ratio_pooled, rounds: writers.rounds },
+      walsender_cpu_s_during_writer_runs: round2(writers.walsenderCpu),
       burst: { rows: BURST_ROWS, transactions: BURST_TRANSACTIONS, walsender_cpu_s: round2(burstCpu), slot_confirmed_after_ms: burstCatchUpMs },
-      control_without_services: { ratio: Math.round((control.assets.tps / control.assets_outside.tps) * 1000) / 1000, ...control },
+      control_without_services: { ratio_pooled: control.ratio_pooled, rounds: control.rounds },
       steady: { target_rate: STEADY_RATE, seconds: STEADY_SECONDS, tps: round2(steadyTps), walsender_cpu_s: round2(steadyCpu), walsender_core_share: round2(steadyCpu / STEADY_SECONDS) },
     };
   } finally {
