@@ -49,7 +49,7 @@ async function pgbench(url: string, table: string, assets: number, args: string[
  * the batches published; the walsender's CPU for a 10,000-row burst and for a steady 500 writes/s; how long
  * after the burst's last commit the slot's confirmed position caught up; then, with the services stopped
  * (slot idle), the same rounds again as a control. Each run starts after a VACUUM and a CHECKPOINT; the
- * pooled ratio (total tps over total tps) is the figure, the rounds show the spread.
+ * pooled ratio (total tps over total tps) and the median round's ratio are the figures, the rounds show the spread.
  */
 async function main() {
   const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', profile: 'bool', 'split-cores': 'bool', socket: 'bool' }, USAGE);
@@ -140,7 +140,10 @@ async function main() {
       const catchUpMs = feedRunning ? await caughtUp() : null;
       return { tps, wal_bytes: Number(wal.rows[0]!.bytes), batches, catch_up_ms: catchUpMs, cpu_s: cpu };
     };
-    /** Rounds of the pair in A B / B A order; the pooled ratio is the total tps on `assets` over the total outside. */
+    /**
+     * Rounds of the pair in A B / B A order; the pooled ratio is the total tps on `assets` over the total
+     * outside, the median the middle round's ratio (one run slowed by the machine moves it least).
+     */
     const pairs = async (feedRunning: boolean) => {
       const list: Array<Record<string, unknown>> = [];
       const total = { assets: 0, assets_outside: 0 };
@@ -160,7 +163,9 @@ async function main() {
           ...(feedRunning ? { database_cpu_us_per_write: databaseCpuPerWrite(published, outside) } : {}), assets: published, assets_outside: outside,
         });
       }
-      return { ratio_pooled: ratio(total.assets, total.assets_outside), rounds: list, walsenderCpu };
+      const ratios = list.map((r) => r.ratio as number).sort((a, b) => a - b);
+      const median = (ratios[(ratios.length - 1) >> 1]! + ratios[ratios.length >> 1]!) / 2;
+      return { ratio_pooled: ratio(total.assets, total.assets_outside), ratio_median: Math.round(median * 1000) / 1000, rounds: list, walsenderCpu };
     };
     /**
      * What one write costs the database server's CPU: the writers' own backends (outside run), and the feed's
@@ -209,10 +214,10 @@ async function main() {
       loadavg_at_end: os.loadavg().map(round2),
       service_connections: census.rows,
       assets_notify_trigger: triggers.rows[0]?.enabled,
-      writers: { pgbench: `pgbench -n ${writerArgs.join(' ')}`, ratio_pooled: writers.ratio_pooled, rounds: writers.rounds },
+      writers: { pgbench: `pgbench -n ${writerArgs.join(' ')}`, ratio_pooled: writers.ratio_pooled, ratio_median: writers.ratio_median, rounds: writers.rounds },
       walsender_cpu_s_during_writer_runs: round2(writers.walsenderCpu),
       burst: { rows: BURST_ROWS, transactions: BURST_TRANSACTIONS, walsender_cpu_s: round2(burstCpu), slot_confirmed_after_ms: burstCatchUpMs },
-      control_without_services: { ratio_pooled: control.ratio_pooled, rounds: control.rounds },
+      control_without_services: { ratio_pooled: control.ratio_pooled, ratio_median: control.ratio_median, rounds: control.rounds },
       steady: { target_rate: STEADY_RATE, seconds: STEADY_SECONDS, tps: round2(steadyTps), walsender_cpu_s: round2(steadyCpu), walsender_core_share: round2(steadyCpu / STEADY_SECONDS) },
     };
   } finally {

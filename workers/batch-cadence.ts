@@ -7,13 +7,13 @@ import { nextBatch, type CommittedChanges } from './wal-transaction';
 
 /**
  * Under load, batches start at most this often: each costs the database an INSERT and a NOTIFY on the
- * leader's session, a read per other instance and a notification per LISTEN (~1.3 ms of its CPU in all,
- * measured with `bench:feed`), so writers' CPU is spared by fewer, larger batches (issue 15: "a few NOTIFYs
- * per second"). 50 ms adds at most that to a change's propagation under load and halves the per-batch cost of 25 ms.
+ * leader's session, a read by each other instance and a notification per LISTEN, ~1 ms of its CPU in all
+ * under load, which `bench:feed` measured as a third of what the feed costs writers per write at 50 ms. Ten
+ * a second ("a few NOTIFYs per second", issue 15) adds at most 100 ms to a change's propagation under load.
  * Under load means the last batch held at least COALESCE_ABOVE transactions; below that (a few writes a
  * second, a sequence of API writes) a batch goes out at once, as does a backlog.
  */
-export const PUBLISH_INTERVAL_MS = 50;
+export const PUBLISH_INTERVAL_MS = 100;
 const COALESCE_ABOVE = 16;
 /** A batch whose transactions are not visible yet is tried again after 2 ms, doubling up to 100 ms. */
 const VISIBILITY_POLL_MIN_MS = 2;
