@@ -7,13 +7,14 @@ import { nextBatch, type CommittedChanges } from './wal-transaction';
 
 /**
  * Under load, batches start at most this often: each costs the database an INSERT and a NOTIFY on the
- * leader's session, a read by each other instance and a notification per LISTEN, ~1 ms of its CPU in all
- * under load, which `bench:feed` measured as a third of what the feed costs writers per write at 50 ms. Ten
- * a second ("a few NOTIFYs per second", issue 15) adds at most 100 ms to a change's propagation under load.
- * Under load means the last batch held at least COALESCE_ABOVE transactions; below that (a few writes a
- * second, a sequence of API writes) a batch goes out at once, as does a backlog.
+ * leader's session, a read by each other instance and a notification per LISTEN, so writers' CPU is spared
+ * by fewer, larger batches (issue 15). `bench:feed --split-cores`, the feed's sessions on the database per
+ * write: 19 µs at 25 ms, 14.5 at 50 ms (with the pruning through the key), 9.6 once the leader stopped
+ * reading its own batches back; 100 ms gave 8.7-9.3, as larger batches cost more each, for twice the wait,
+ * so 50 ms. Under load means the last batch held at least COALESCE_ABOVE transactions; below that (a few
+ * writes a second, a sequence of API writes) a batch goes out at once, as does a backlog.
  */
-export const PUBLISH_INTERVAL_MS = 100;
+export const PUBLISH_INTERVAL_MS = 50;
 const COALESCE_ABOVE = 16;
 /** A batch whose transactions are not visible yet is tried again after 2 ms, doubling up to 100 ms. */
 const VISIBILITY_POLL_MIN_MS = 2;

@@ -127,8 +127,8 @@ export class FeedFollower {
           if (rows.length === 0 || this.closed) break;
           // None applied yet: whatever is there was published after this instance's start, so it is all read.
           if (this.lastSeq > 0 && Number(rows[0]!.seq) !== this.lastSeq + 1) return this.lost(Number(rows.at(-1)!.seq));
-          // A body that does not inflate is that batch's failure (apply), not a read to retry.
           this.counts.batchesRead += rows.length;
+          // A body that does not inflate is that batch's failure (apply), not a read to retry.
           for (const row of rows) this.apply(Number(row.seq), await batchJson(row).catch((err: Error) => err));
           // Fewer than asked for: that was the last. One published since notifies, and sets `again`.
           if (rows.length < READ_LIMIT) break;
@@ -145,14 +145,14 @@ export class FeedFollower {
   }
 
   /**
-   * The leader's own batch, just published: applied from memory when it is the next one and no read is
-   * under way (a read would apply it in order anyway), which spares the leader reading back what it wrote.
+   * The leader's own batch, just published: applied from memory when it is the next one, which spares the
+   * leader reading back what it wrote. A read under way may have begun before the batch was visible, so it
+   * reads once more instead.
    */
   published(seq: number, rows: FeedRow[]): void {
     this.ownSeq = undefined;
     if (this.closed || this.lastSeq === 0 || seq !== this.lastSeq + 1) return;
     this.heardSeq = Math.max(this.heardSeq, seq);
-    // A read under way may have begun before this batch was visible: it reads again.
     if (this.catching) return void this.catchUp();
     this.apply(seq, rows);
   }
