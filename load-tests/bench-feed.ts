@@ -13,7 +13,7 @@ import { runBench, writeBenchReport } from './lib/bench-report';
 import { cpuTicks, sampleProcessCpu } from './lib/process-cpu';
 import { APPLICATION_CPU, DATABASE_CPU, splitCores } from './lib/cpu-split';
 
-const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--profile] [--split-cores] [--socket]';
+const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--interleave] [--profile] [--split-cores] [--socket]';
 const TICKS_PER_SECOND = 100;
 const BURST_ROWS = 10_000;
 const BURST_TRANSACTIONS = 20;
@@ -52,7 +52,7 @@ async function pgbench(url: string, table: string, assets: number, args: string[
  * pooled ratio (total tps over total tps) and the median round's ratio are the figures, the rounds show the spread.
  */
 async function main() {
-  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', profile: 'bool', 'split-cores': 'bool', socket: 'bool' }, USAGE);
+  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', interleave: 'bool', profile: 'bool', 'split-cores': 'bool', socket: 'bool' }, USAGE);
   const assets = flags.assets ?? 100_000;
   const seconds = flags.seconds ?? 15;
   const rounds = flags.rounds ?? 2;
@@ -78,6 +78,8 @@ async function main() {
     // no service running at all (the control pair below showed it).
     await client.query(`ALTER TABLE assets_outside ADD FOREIGN KEY (client_id) REFERENCES clients(id) ON DELETE CASCADE,
       ADD FOREIGN KEY (contact_id, client_id) REFERENCES contacts(id, client_id) ON DELETE SET NULL (contact_id)`);
+    // Autovacuum would visit one table in the middle of the other's run.
+    if (flags.interleave) for (const table of ['assets', 'assets_outside']) await client.query(`ALTER TABLE ${table} SET (autovacuum_enabled = off)`);
     await client.query('VACUUM ANALYZE assets, assets_outside');
     // --profile: each service thread writes a .cpuprofile at exit (lib/cpu-profile.ts).
     const profileEnv: Record<string, string> = flags.profile
@@ -127,8 +129,12 @@ async function main() {
     const writerRun = async (table: string, feedRunning = true) => {
       // Every run starts from the same state: no dead rows left by the run before, and a checkpoint just
       // taken, so each pays the same full-page writes (a checkpoint inside one run swung pairs by 15 %).
-      await client.query(`VACUUM ${table}`);
-      await client.query('CHECKPOINT');
+      // --interleave: short runs back to back instead, so that both tables meet the same checkpoint phase
+      // and the same moment of the machine (pairs pays the VACUUM and CHECKPOINT once).
+      if (!flags.interleave) {
+        await client.query(`VACUUM ${table}`);
+        await client.query('CHECKPOINT');
+      }
       const [seq, lsn] = [await lastSeq(), await walLsn()];
       let benchPid: number | undefined;
       const services = running.map((svc, i) => ({ name: `node service ${'ab'[i]}`, pid: svc.child.pid }));
@@ -148,6 +154,10 @@ async function main() {
       const list: Array<Record<string, unknown>> = [];
       const total = { assets: 0, assets_outside: 0 };
       let walsenderCpu = 0;
+      if (flags.interleave) {
+        await client.query('VACUUM assets, assets_outside');
+        await client.query('CHECKPOINT');
+      }
       for (let round = 1; round <= rounds; round++) {
         // A B, then B A: whichever table goes second meets whatever the first run left behind.
         const order = round % 2 === 1 ? ['assets', 'assets_outside'] : ['assets_outside', 'assets'];

@@ -102,6 +102,7 @@ export class Metrics {
     counter('asset_cache_feed_retries_total', 'Re-reads of changed rows that failed and were retried', (s) => s.feed_retries);
     counter('asset_cache_feed_stalls_total', 'Changes not applied within CACHE_FEED_RETRY_MS (the cache went degraded and resynced)', (s) => s.feed_stalls);
     counter('asset_cache_feed_wal_reconnects_total', 'Replication connections lost and resumed from the confirmed LSN (no resync)', (s) => s.feed_wal_reconnects);
+    counter('asset_cache_feed_wal_stalls_total', 'Replication streams connected but silent that did not answer a probe; ended and resumed (also in wal_reconnects)', (s) => s.feed_wal_stalls);
     counter('asset_cache_feed_takeovers_total', 'Times this instance took the lead of the WAL relay', (s) => s.feed_takeovers);
     counter('asset_cache_feed_slots_created_total', 'Replication slots created (none existed, or the one there was invalidated)', (s) => s.feed_slots_created);
     counter('asset_cache_feed_gaps_total', 'Gaps in the WAL relay batch numbers found and read back (no resync)', (s) => s.feed_gaps);

@@ -1,12 +1,12 @@
 import v8 from 'node:v8';
 import pg from 'pg';
-import type { AssetWrite, CacheState, CacheWorkerOptions, WarmResult, WorkerStats } from '../src/cache/protocol';
+import type { AssetWrite, CacheState, CacheWorkerOptions, ChangeNotice, WarmResult, WorkerStats } from '../src/cache/protocol';
+import { Backoff } from '../src/backoff';
 import { safeError, type Logger } from '../src/logger';
 import { AssetIndex } from './asset-index';
 import { CacheLookups } from './cache-lookups';
 import { BuildRunner } from './build-runner';
 import { ChangeApplier } from './change-applier';
-import type { ChangeNotice } from '../src/cache/protocol';
 import { ChangeNotices } from './change-notices';
 import { ChangeFeed } from './change-feed';
 import type { FeedRow } from './feed-rows';
@@ -58,8 +58,8 @@ export class AssetCache {
   private stale = true;
   private building: Promise<WarmResult> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelay = RETRY_MIN_MS;
-  private readonly warms = new WarmRecord();
+  private readonly retries = new Backoff(RETRY_MIN_MS, RETRY_MAX_MS);
+  private readonly warms: WarmRecord;
   /** What the front reads; answered only while `servable`. */
   readonly lookups: CacheLookups;
 
@@ -72,6 +72,7 @@ export class AssetCache {
     private readonly random: () => number = Math.random,
   ) {
     this.notices = new ChangeNotices(onChanges);
+    this.warms = new WarmRecord(logger);
     this.lookups = new CacheLookups(this.index, this.directory, logger, options.slowLookupMs, (allowStale) => this.servable(allowStale));
     this.index.onContactChanged = (contactId) => this.notices.contact(contactId);
     this.directory.onChanged = (kind, id) => (kind === 'ticket' ? this.notices.ticket(id) : this.notices.contact(id));
@@ -164,34 +165,24 @@ export class AssetCache {
       for (const id of recheck.tickets) this.applier.add('ticket', id);
       for (const id of recheck.contacts) this.applier.add('contact', id);
       const durationMs = Math.round(performance.now() - started);
-      const phases = warmPhases(begun, built.marks, received, wallMs());
+      const rebased = wallMs();
       this.warmed = true;
       if (feedUp && losses === this.losses) {
         this.stale = false;
         this.applier.resynced();
       }
-      this.warms.succeeded(built, durationMs);
-      this.retryDelay = RETRY_MIN_MS;
+      this.retries.reset();
       this.updateState();
       // Trust was lost during this build (it began too early to clear it): the next one may.
       if (this.stale && this.feedUp) setImmediate(() => this.refresh('resync').catch(() => undefined));
       const result = { assets: this.index.size, contacts: this.index.contacts, durationMs };
-      const { slotWaitMs, heapUsedBytes, heapTotalBytes } = built;
-      this.logger.info(
-        { event: 'cache.warm', reason, assets: result.assets, contacts: result.contacts, tickets: built.directory.ticketCount, duration_ms: durationMs,
-          slot_wait_ms: slotWaitMs, build_heap_used_bytes: heapUsedBytes, build_heap_total_bytes: heapTotalBytes, build_in: this.builds.buildIn,
-          phases_ms: phases },
-        'asset cache warmed',
-      );
+      this.warms.succeeded(built, { ...result, reason, buildIn: this.builds.buildIn, phases: warmPhases(begun, built.marks, received, rebased) });
       return result;
     } catch (err) {
-      this.warms.failed();
-      this.logger.error({ err: safeError(err), event: 'cache.warm_failed', reason, retry_in_ms: this.retryDelay }, 'asset cache warm-up failed');
+      const retryMs = this.stale || !this.warmed ? this.retries.next() : null;
+      this.warms.failed(err, reason, retryMs);
       this.updateState();
-      if (this.stale || !this.warmed) {
-        this.retryTimer = setTimeout(() => this.refresh('retry').catch(() => undefined), this.retryDelay);
-        this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
-      }
+      if (retryMs !== null) this.retryTimer = setTimeout(() => this.refresh('retry').catch(() => undefined), retryMs);
       throw err;
     }
   }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { Backoff } from '../src/backoff';
 import { CHANGE_CHANNEL } from './change-feed';
 import type { FeedRow } from './feed-rows';
 import { packRows } from './packed-rows';
@@ -33,7 +34,7 @@ export interface Batch {
 export class BatchCadence {
   private lastStartMs = 0;
   private lastTransactions = 0;
-  private pollMs = VISIBILITY_POLL_MIN_MS;
+  private readonly polls = new Backoff(VISIBILITY_POLL_MIN_MS, VISIBILITY_POLL_MAX_MS);
 
   /** Milliseconds to wait before the next batch of `queue`; 0: take it now. */
   waitMs(queue: CommittedChanges[]): number {
@@ -56,13 +57,11 @@ export class BatchCadence {
   /** A transaction in the batch was not visible: the wait before trying again, which is not a new batch. */
   notVisible(): number {
     this.lastStartMs = 0;
-    const ms = this.pollMs;
-    this.pollMs = Math.min(ms * 2, VISIBILITY_POLL_MAX_MS);
-    return ms;
+    return this.polls.next();
   }
 
   published(batch: Batch): void {
-    this.pollMs = VISIBILITY_POLL_MIN_MS;
+    this.polls.reset();
     this.lastTransactions = batch.transactions;
   }
 }

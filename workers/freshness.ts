@@ -27,6 +27,7 @@ type FreshnessStats = Pick<
   | 'feed_lag_bytes'
   | 'feed_lag_seconds'
   | 'feed_wal_reconnects'
+  | 'feed_wal_stalls'
   | 'feed_takeovers'
   | 'feed_slots_created'
   | 'feed_seq'
@@ -49,6 +50,7 @@ export function freshnessStats(feed: ChangeFeed, applier: ChangeApplier, audit: 
     feed_lag_bytes: leader ? relay!.lagBytes : null,
     feed_lag_seconds: leader ? relay!.lagSeconds : null,
     feed_wal_reconnects: relay?.walReconnects ?? 0,
+    feed_wal_stalls: relay?.walStalls ?? 0,
     feed_takeovers: relay?.takeovers ?? 0,
     feed_slots_created: relay?.slotsCreated ?? 0,
     feed_seq: follower?.seq ?? null,

@@ -7,15 +7,15 @@ import { checkRelaySlot, retireNotifyTriggers } from './relay-slot';
 import { LEADER_LAST_SEQ_SQL, NOTIFY_SQL, PRUNE_BATCHES_SQL } from './sql/batches';
 import { LEADER_LOCK_SQL } from './sql/relay';
 import { slotLagBytes, slotName } from './wal-slot';
-import { WalStream } from './wal-stream';
+import { WalConsumer } from './wal-consumer';
 import type { CommittedChanges } from './wal-transaction';
 import type { FeedRow } from './feed-rows';
 
 export const RELAY_APPLICATION_NAME = 'asset-cache-relay';
 /** The LISTEN connection of an instance in WAL mode (a notify-mode one is LISTEN_APPLICATION_NAME). */
 export const FOLLOW_APPLICATION_NAME = 'asset-cache-follow';
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 2_000;
+/** A publish that failed is tried again after this long. */
+const PUBLISH_RETRY_MS = 100;
 /** The leader's tick: lag poll, and a heartbeat when it published nothing since the last tick. */
 export const LEADER_HEARTBEAT_MS = 1_000;
 /** Batches older than this are pruned; a follower further behind resyncs (feed-follower.ts). */
@@ -51,7 +51,7 @@ export class WalRelay {
   /** Named after the database (wal-slot.ts), known once connected. */
   private slot = '';
   private lock: pg.Client | undefined;
-  private stream: WalStream | undefined;
+  private readonly consumer: WalConsumer;
   private queue: CommittedChanges[] = [];
   private publishing = false;
   private lagTimer: NodeJS.Timeout | undefined;
@@ -63,16 +63,9 @@ export class WalRelay {
   private stopped = false;
   /** A notify-mode instance was listening at the last check, so the triggers were left enabled. */
   private triggersKept = false;
-  private backoff = BACKOFF_MIN_MS;
   leader = false;
   /** Times this instance took the lead. */
   takeovers = 0;
-  /** Replication connections lost and resumed while leading (stalled ones too). */
-  walReconnects = 0;
-  /** Streams that stayed connected but stopped delivering, ended by the probe (wal-stream.ts). */
-  walStalls = 0;
-  /** A stream is open and delivering: only then is the heartbeat sent, so followers notice a leader that cannot stream. */
-  private streaming = false;
   /** Slots created because none existed or the one there was invalidated. */
   slotsCreated = 0;
   lagBytes: number | null = null;
@@ -82,7 +75,26 @@ export class WalRelay {
     return oldest ? Math.max(0, (Date.now() - oldest.commitTimeMs) / 1000) : 0;
   }
 
-  constructor(private readonly options: WalRelayOptions) {}
+  constructor(private readonly options: WalRelayOptions) {
+    this.consumer = new WalConsumer(options.databaseUrl, options.logger, {
+      committed: (committed) => {
+        this.queue.push(committed);
+        this.publish();
+      },
+      drained: () => this.queue.length === 0 && !this.publishing,
+      checkSlot: () => this.checkSlot(),
+    });
+  }
+
+  /** Replication connections lost and resumed while leading (stalled ones too). */
+  get walReconnects(): number {
+    return this.consumer.reconnects;
+  }
+
+  /** Streams that stayed connected but stopped delivering, ended by the probe (wal-stream.ts). */
+  get walStalls(): number {
+    return this.consumer.stalls;
+  }
 
   /** Campaigns for the lead in the background until stopped. */
   start(): void {
@@ -132,36 +144,12 @@ export class WalRelay {
     void this.consume();
   }
 
-  /** Streams from the slot until the connection is lost, then resumes from the confirmed LSN. */
+  /** Streams from the slot (wal-consumer.ts) while leading; a slot that cannot be checked gives up the lead. */
   private async consume(): Promise<void> {
-    while (this.leader && !this.stopped) {
-      const resumed = await this.checkSlot().catch((err: Error) => err);
-      if (resumed instanceof Error) {
-        await this.resign();
-        return this.onLockLost(undefined, resumed);
-      }
-      const stream: WalStream = new WalStream(this.options.databaseUrl, {
-        committed: (committed) => {
-          this.queue.push(committed);
-          this.publish();
-        },
-        idle: () => this.stream === stream && this.queue.length === 0 && !this.publishing,
-        started: () => {
-          this.streaming = true;
-          this.backoff = BACKOFF_MIN_MS;
-          this.options.logger.info({ event: 'feed.wal_streaming', slot: this.slot, reconnects: this.walReconnects }, 'streaming changes from the WAL');
-        },
-      });
-      this.stream = stream;
-      const err = await stream.run(this.slot);
-      this.streaming = false;
-      await stream.destroy().catch(() => undefined);
-      if (!this.leader || this.stopped) return;
-      this.walReconnects++;
-      this.options.logger.warn({ err: err && safeError(err), event: 'feed.wal_lost', retry_in_ms: this.backoff }, 'replication connection lost; resuming from the confirmed LSN');
-      await sleep(this.backoff);
-      this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
-    }
+    const err = await this.consumer.run(this.slot);
+    if (!err || !this.leader || this.stopped) return;
+    await this.resign();
+    this.onLockLost(undefined, err);
   }
 
   /**
@@ -211,7 +199,7 @@ export class WalRelay {
             break;
           }
           this.options.logger.warn({ err: safeError(err), event: 'feed.relay_publish_failed' }, 'could not publish changes; retrying');
-          await sleep(BACKOFF_MIN_MS);
+          await sleep(PUBLISH_RETRY_MS);
           continue;
         }
         this.seq++;
@@ -220,7 +208,7 @@ export class WalRelay {
         this.options.published?.(this.seq, batch.rows);
         if (this.queue !== queue) break;
         queue.splice(0, batch.transactions);
-        if (batch.lsn) await this.stream?.acknowledge(batch.lsn);
+        if (batch.lsn) await this.consumer.acknowledge(batch.lsn);
       }
       this.publishing = false;
       // The lead was lost and taken again meanwhile: the new queue is this loop's to publish.
@@ -234,13 +222,9 @@ export class WalRelay {
     if (!lock || !this.leader) return;
     // Also while a batch waits for its transactions to become visible: the leader is relaying, not silent.
     const quiet = Date.now() - this.lastPublishedMs >= LEADER_HEARTBEAT_MS / 2;
-    if (this.streaming && this.stream?.stalled()) {
-      this.streaming = false;
-      this.walStalls++;
-      this.options.logger.error({ event: 'feed.wal_stalled', slot: this.slot }, 'the replication stream is connected but silent and did not answer a probe; reconnecting');
-      this.stream.abort();
-    }
-    if (quiet && this.streaming) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
+    this.consumer.checkStall(this.slot);
+    // Only while a stream delivers, so followers notice a leader that cannot stream.
+    if (quiet && this.consumer.streaming) await lock.query(NOTIFY_SQL, [CHANGE_CHANNEL, JSON.stringify({ t: 'lh', s: this.seq })]).catch(() => undefined);
     if (++this.ticks % PRUNE_EVERY_TICKS === 0) await lock.query(PRUNE_BATCHES_SQL, [BATCH_RETENTION_SECONDS]).catch(() => undefined);
     this.lagBytes = await slotLagBytes(lock, this.slot).catch(() => this.lagBytes);
     if (this.triggersKept) this.triggersKept = await retireNotifyTriggers(lock).catch(() => true);
@@ -257,16 +241,12 @@ export class WalRelay {
   /** Lets go of the lead (and the lock session): unpublished changes are unconfirmed, the next leader sends them. */
   private async resign(): Promise<void> {
     this.leader = false;
-    this.streaming = false;
     clearInterval(this.lagTimer);
     this.queue = [];
     this.lagBytes = null;
-    const { stream, lock } = this;
-    this.stream = undefined;
+    const lock = this.lock;
     this.lock = undefined;
-    // A clean end would wait for a stalled walsender to close its side.
-    stream?.abort();
-    await stream?.destroy().catch(() => undefined);
+    await this.consumer.stop();
     if (lock) {
       lock.removeAllListeners();
       lock.on('error', () => undefined);

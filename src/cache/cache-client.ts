@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
+import { Backoff } from '../backoff';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { LookupChannel, type LookupTimer, type MaybeStaleAnswer, type TaggedAnswer } from './lookup-channel';
@@ -55,7 +56,7 @@ export class CacheClient extends EventEmitter {
   private readonly inFlight = new Set<(err: Error) => void>();
   private currentState: CacheState = 'cold';
   private stopped = false;
-  private restartDelay = RESTART_MIN_MS;
+  private readonly restartPause = new Backoff(RESTART_MIN_MS, RESTART_MAX_MS);
   private restartTimer: NodeJS.Timeout | undefined;
   private misses = 0;
   private graceAnswers = 0;
@@ -212,11 +213,11 @@ export class CacheClient extends EventEmitter {
       for (const fail of [...this.inFlight]) fail(new AppError('CACHE_UNAVAILABLE', 'The asset cache worker stopped'));
       this.setState('cold');
       if (this.stopped) return;
-      if (Date.now() - startedAt > 60_000) this.restartDelay = RESTART_MIN_MS;
+      if (Date.now() - startedAt > 60_000) this.restartPause.reset();
+      const restartMs = this.restartPause.next();
       this.restarts++;
-      this.options.logger.warn({ event: 'cache.worker_exit', code, restart_in_ms: this.restartDelay }, 'cache worker exited; restarting');
-      this.restartTimer = setTimeout(() => this.spawn(), this.restartDelay);
-      this.restartDelay = Math.min(this.restartDelay * 2, RESTART_MAX_MS);
+      this.options.logger.warn({ event: 'cache.worker_exit', code, restart_in_ms: restartMs }, 'cache worker exited; restarting');
+      this.restartTimer = setTimeout(() => this.spawn(), restartMs);
     });
   }
 

@@ -28,6 +28,7 @@ export const NO_WORKER_STATS: Omit<WorkerStats, 'build_in'> = {
   feed_lag_bytes: null,
   feed_lag_seconds: null,
   feed_wal_reconnects: 0,
+  feed_wal_stalls: 0,
   feed_takeovers: 0,
   feed_slots_created: 0,
   feed_seq: null,

@@ -117,6 +117,8 @@ export interface WorkerStats {
   feed_lag_seconds: number | null;
   /** Replication connections this instance lost and resumed (no resync), times it took the lead, slots it created. */
   feed_wal_reconnects: number;
+  /** Of those reconnects, streams that stayed connected but silent and did not answer a probe. */
+  feed_wal_stalls: number;
   feed_takeovers: number;
   feed_slots_created: number;
   /** WAL mode: the last relay batch applied here; null in notify mode. */

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { Backoff } from '../backoff';
 import { safeError, type Logger } from '../logger';
 
 export interface ListenConnectionOptions {
@@ -37,7 +38,7 @@ export class ListenConnection {
   private client: pg.Client | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private awaitingBeat: { nonce: string; timer: NodeJS.Timeout; sentAt: number } | undefined;
-  private backoff = BACKOFF_MIN_MS;
+  private readonly backoff = new Backoff(BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   private stopped = false;
   private everListened = false;
   private beats = 0;
@@ -78,8 +79,7 @@ export class ListenConnection {
   }
 
   private nextBackoff(): number {
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
+    const delay = this.backoff.next();
     return delay;
   }
 
@@ -98,7 +98,7 @@ export class ListenConnection {
     }
     if (this.stopped) return release(client);
     this.client = client;
-    this.backoff = BACKOFF_MIN_MS;
+    this.backoff.reset();
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
     const again = this.everListened;

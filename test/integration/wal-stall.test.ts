@@ -5,7 +5,7 @@ import type { WorkerStats } from '../../src/cache/protocol';
 
 const SEED = { contacts: 300, tickets: 600, assets: 2_000 };
 
-type StallStats = Pick<WorkerStats, 'state' | 'refreshes' | 'feed_leader' | 'feed_wal_reconnects' | 'feed_leader_silences'>;
+type StallStats = Pick<WorkerStats, 'state' | 'refreshes' | 'feed_leader' | 'feed_wal_reconnects' | 'feed_wal_stalls' | 'feed_leader_silences'>;
 
 describe('a replication stream that stays connected but delivers nothing', () => {
   const wal = useWalPair(SEED);
@@ -39,6 +39,7 @@ describe('a replication stream that stays connected but delivers nothing', () =>
       await eventually(async () => {
         const now = await both();
         expect(now.map((s, i) => s.feed_wal_reconnects - before[i]!.feed_wal_reconnects).some((n) => n > 0), 'the stalled stream ended and a new one tried').toBe(true);
+        expect(now.map((s, i) => s.feed_wal_stalls - before[i]!.feed_wal_stalls).some((n) => n > 0), 'counted as a stall, not only as a lost connection').toBe(true);
         // The leader stops its heartbeat while it cannot stream, so no instance claims to be fresh.
         expect(now.some((s, i) => s.feed_leader_silences > before[i]!.feed_leader_silences), 'an instance noticed the leader is not relaying').toBe(true);
       }, 25_000);

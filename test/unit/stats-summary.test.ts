@@ -13,7 +13,7 @@ function stats(overrides: Partial<CacheStats> = {}): CacheStats {
     misses: 10, grace_answers: 0, hit_rate: 99, worker_restarts: 0, worker_available: true,
     feed_invalid: 0, feed_retries: 0, feed_stalls: 0, pending_changes: 0, pending_change_age_ms: 0,
     audit_per_minute: 20, audit_checks: 40, drift: 0, drift_repaired: 0, last_drift_at: null,
-    feed_mode: 'notify', feed_leader: false, feed_lag_bytes: null, feed_lag_seconds: null, feed_wal_reconnects: 0,
+    feed_mode: 'notify', feed_leader: false, feed_lag_bytes: null, feed_lag_seconds: null, feed_wal_reconnects: 0, feed_wal_stalls: 0,
     feed_takeovers: 0, feed_slots_created: 0, feed_seq: null, feed_gaps: 0, feed_gap_resyncs: 0, feed_leader_silences: 0, feed_batch_failures: 0, feed_batches_read: 0, feed_rereads: 0,
     ...overrides,
   };
