@@ -129,9 +129,14 @@ export class WalRelay {
     this.slot = slotName(rows[0]!.database);
     const last = (await lock.query<{ seq: string; empty: boolean }>(LEADER_LAST_SEQ_SQL)).rows[0]!;
     this.seq = Number(last.seq);
-    // An empty table is a new database or one a crash emptied; an empty batch at once makes the table never
-    // empty again otherwise, so the next leader continues the numbering instead of every instance resyncing.
-    if (last.empty) this.queue.push({ rows: [], lsn: null, xid: null, commitTimeMs: Date.now() });
+    // An empty table is a new database or one a crash emptied; an empty batch makes the table never empty
+    // again otherwise, so the next leader continues the numbering instead of every instance resyncing. It goes
+    // in before the slot check (which can take seconds): a lead lost meanwhile would leave the table empty,
+    // and the next leader's new numbering would make every instance resync a second time.
+    if (last.empty) {
+      await insertBatch(lock, this.seq + 1, { transactions: 0, rows: [], lsn: undefined, xids: [] });
+      this.seq++;
+    }
     // The slot first, while the triggers (if on) still announce every change: then nothing falls between them.
     await this.checkSlot();
     this.triggersKept = await retireNotifyTriggers(lock);

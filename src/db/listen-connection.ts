@@ -66,7 +66,7 @@ export class ListenConnection {
         await this.connect();
         return;
       } catch (err) {
-        const retryInMs = this.nextBackoff();
+        const retryInMs = this.backoff.next();
         this.options.logger.warn({ err: safeError(err), event: `${this.options.name}.connect_failed`, retry_in_ms: retryInMs }, `${this.options.name} connect failed`);
         await new Promise((r) => setTimeout(r, retryInMs));
       }
@@ -76,11 +76,6 @@ export class ListenConnection {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.drop();
-  }
-
-  private nextBackoff(): number {
-    const delay = this.backoff.next();
-    return delay;
   }
 
   private async connect(): Promise<void> {
@@ -139,7 +134,7 @@ export class ListenConnection {
     this.options.logger.warn({ err: err && safeError(err), event: `${this.options.name}.lost`, reason }, `${this.options.name} connection lost`);
     void this.drop();
     void (async () => {
-      await new Promise((r) => setTimeout(r, this.nextBackoff()));
+      await new Promise((r) => setTimeout(r, this.backoff.next()));
       await this.start();
     })();
   }

@@ -198,6 +198,15 @@ describe('the WAL relay batches: rows applied as sent, gaps read back, a silent 
       expect(now.every((s, i) => s.refreshes > before[i]!.refreshes), 'each resynced').toBe(true);
       expect(now.map((s) => s.state)).toEqual(['ready', 'ready']);
     }, 15_000);
+    // The new leader numbered from the clock and put an empty batch in at once, with nothing written: a
+    // leader change now continues that numbering, so no instance resyncs a second time.
+    const { rows: kept } = await pair.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM awc_feed_batches');
+    expect(kept[0]!.n, 'a batch in the emptied table with no write').toBeGreaterThan(0);
+    const resynced = await both();
+    await pair.db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'asset-cache-relay' AND datname = current_database()`);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await leaderAndFollower();
+    expect((await both()).map((s) => s.feed_gap_resyncs), 'no second resync for a leader change').toEqual(resynced.map((s) => s.feed_gap_resyncs));
     for (let i = 0; i < 3; i++) await pair.db.pool.query(`UPDATE assets SET pdq_device_id = 'post-empty-${i}-' || id WHERE id BETWEEN $1 AND $2`, [500 + i * 10, 509 + i * 10]);
     await allMatchSql(await ticketsOf(500, 529, 10), 5_000);
   });
