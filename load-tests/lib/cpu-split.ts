@@ -12,8 +12,9 @@ const pin = (pid: number, cpu: number) => execFileSync('taskset', ['-a', '-p', '
 /**
  * Splits this machine as a deployment is split: PostgreSQL (its postmaster, its running processes and every
  * one it forks later) on one CPU; this process, and so everything it spawns from now on (the services,
- * pgbench), on the other. What writers pay on the database server is then not mixed with the service's own
- * CPU, which a deployment spends on the application hosts.
+ * pgbench), on the other. The database's CPU is then not mixed with the services' own, which a deployment
+ * spends on the application hosts; pgbench's client shares the application CPU with the services, as
+ * writers on the cache's hosts would.
  */
 export function splitCores(clusterDir: string): void {
   if (os.cpus().length < 2) throw new Error('--split-cores needs at least 2 CPUs');
