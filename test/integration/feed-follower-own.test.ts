@@ -37,13 +37,17 @@ describe("the feed follower and the leader's own batches", () => {
   const insert = async (seq: number, rows: FeedRow[]) =>
     db.pool.query('INSERT INTO awc_feed_batches (seq, packed) VALUES ($1, $2)', [seq, await packRows(rows)]);
   const settle = () => new Promise((r) => setTimeout(r, 200));
+  /** This instance's relay publishes batch `seq`, and its notification arrives before the relay's statement returns. */
+  const ownBatchAnnounced = async (seq: number, rows: FeedRow[]) => {
+    follower.publishing(seq);
+    await insert(seq, rows);
+    follower.heard(seq, true);
+    await settle();
+  };
 
   it('its own batch announced before its statement returned: not read back, applied from memory', async () => {
     await start();
-    follower.publishing(2);
-    await insert(2, [['ad', 2]]);
-    follower.heard(2, true);
-    await settle();
+    await ownBatchAnnounced(2, [['ad', 2]]);
     expect(follower.counts.batchesRead, 'not read back').toBe(0);
     follower.published(2, [['ad', 2]]);
     expect(applied).toEqual([[['ad', 2]]]);
@@ -52,10 +56,7 @@ describe("the feed follower and the leader's own batches", () => {
 
   it('its publish failed after the commit (connection killed): the announced batch is read and applied', async () => {
     await start();
-    follower.publishing(2);
-    await insert(2, [['ad', 22]]);
-    follower.heard(2, true);
-    await settle();
+    await ownBatchAnnounced(2, [['ad', 22]]);
     expect(applied).toEqual([]);
     follower.publishing(undefined);
     await eventually(async () => expect(applied).toEqual([[['ad', 22]]]), 2_000);
