@@ -12,6 +12,12 @@ const ASSETS_PER_CONTACT = 3;
 /** CACHE_FEED_RETRY_MS here: re-reads time out after a quarter of it (500 ms). */
 const RETRY_MS = 2_000;
 const KILL_ROUNDS = 20;
+/**
+ * Under a loaded machine the kills can all miss the re-reads (each lasts a few ms): rounds go on past
+ * KILL_ROUNDS until one has landed, so the test always proves what it names rather than passing vacuously
+ * or failing on timing.
+ */
+const MAX_KILL_ROUNDS = 60;
 /** After a fault ends, every changed widget must equal SQL, answered by a ready cache, within this. */
 const BOUND_MS = 2_000;
 
@@ -83,11 +89,14 @@ describe('the change feed under faults: no change is dropped', () => {
     await eventually(async () => expect(t.service.cache.state).toBe('ready'), 15_000);
   });
 
-  it(`applies every change of ${KILL_ROUNDS} bursts during which the reader connections are killed over and over: within ${BOUND_MS} ms, no resync`, async () => {
+  it(`applies every change of ${KILL_ROUNDS}+ bursts during which the reader connections are killed over and over: within ${BOUND_MS} ms, no resync`, async () => {
     const random = prng(13);
     const before = await stats();
     let slowest = 0;
-    for (let round = 0; round < KILL_ROUNDS; round++) {
+    let rounds = 0;
+    for (let round = 0; round < MAX_KILL_ROUNDS; round++) {
+      if (round >= KILL_ROUNDS && (await stats()).feed_retries > before.feed_retries) break;
+      rounds++;
       let killing = true;
       const killer = (async () => {
         while (killing) {
@@ -115,7 +124,7 @@ describe('the change feed under faults: no change is dropped', () => {
     expect(after.refreshes - before.refreshes, 'snapshot builds').toBe(0);
     expect(after.pending_changes).toBe(0);
     expect(after.pending_change_age_ms).toBe(0);
-    console.info(`kill rounds: ${after.feed_retries - before.feed_retries} re-reads retried; slowest round equal to SQL after ${Math.round(slowest)} ms`);
+    console.info(`kill rounds: ${rounds}, ${after.feed_retries - before.feed_retries} re-reads retried; slowest round equal to SQL after ${Math.round(slowest)} ms`);
   });
 
   it('refuses malformed notifications in the same commit as a real change, without losing the real change', async () => {
