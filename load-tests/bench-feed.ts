@@ -12,8 +12,9 @@ import { freePort, startServiceProcess, type ServiceProcess } from './lib/servic
 import { runBench, writeBenchReport } from './lib/bench-report';
 import { cpuTicks, sampleProcessCpu } from './lib/process-cpu';
 import { APPLICATION_CPU, DATABASE_CPU, splitCores } from './lib/cpu-split';
+import { sampleWriterWaits } from './lib/writer-waits';
 
-const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--interleave] [--profile] [--split-cores] [--socket]';
+const USAGE = 'usage: npm run bench:feed -- [--assets N] [--seconds S] [--rounds N] [--interleave] [--profile] [--split-cores] [--socket] [--waits]';
 const TICKS_PER_SECOND = 100;
 const BURST_ROWS = 10_000;
 const BURST_TRANSACTIONS = 20;
@@ -52,7 +53,7 @@ async function pgbench(url: string, table: string, assets: number, args: string[
  * pooled ratio (total tps over total tps) and the median round's ratio are the figures, the rounds show the spread.
  */
 async function main() {
-  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', interleave: 'bool', profile: 'bool', 'split-cores': 'bool', socket: 'bool' }, USAGE);
+  const flags = parseFlags({ assets: 'int', seconds: 'int', rounds: 'int', interleave: 'bool', profile: 'bool', 'split-cores': 'bool', socket: 'bool', waits: 'bool' }, USAGE);
   const assets = flags.assets ?? 100_000;
   const seconds = flags.seconds ?? 15;
   const rounds = flags.rounds ?? 2;
@@ -81,6 +82,8 @@ async function main() {
     // Autovacuum would visit one table in the middle of the other's run.
     if (flags.interleave) for (const table of ['assets', 'assets_outside']) await client.query(`ALTER TABLE ${table} SET (autovacuum_enabled = off)`);
     await client.query('VACUUM ANALYZE assets, assets_outside');
+    // --waits: what the writers' backends wait on, per run (lib/writer-waits.ts), with the WAL flushes timed.
+    if (flags.waits) await client.query('ALTER SYSTEM SET track_wal_io_timing = on').then(() => client.query('SELECT pg_reload_conf()'));
     // --profile: each service thread writes a .cpuprofile at exit (lib/cpu-profile.ts).
     const profileEnv: Record<string, string> = flags.profile
       ? { NODE_OPTIONS: `--require ${JSON.stringify(path.join(__dirname, 'lib', 'cpu-profile.js'))}`, LOAD_CPU_PROFILE_DIR: path.join(resultsDir, `profile-feed-${stamp}`) }
@@ -139,12 +142,14 @@ async function main() {
       let benchPid: number | undefined;
       const services = running.map((svc, i) => ({ name: `node service ${'ab'[i]}`, pid: svc.child.pid }));
       const sampler = sampleProcessCpu(db.url, () => [...services, { name: 'pgbench', pid: benchPid }]);
+      const waitSampler = flags.waits ? sampleWriterWaits(db.url) : undefined;
       const tps = await pgbench(db.url, table, assets, writerArgs, (p) => (benchPid = p));
       const cpu = await sampler.stop();
+      const waits = await waitSampler?.stop();
       const wal = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes', [lsn]);
       const batches = await batchesAfter(seq);
       const catchUpMs = feedRunning ? await caughtUp() : null;
-      return { tps, wal_bytes: Number(wal.rows[0]!.bytes), batches, catch_up_ms: catchUpMs, cpu_s: cpu };
+      return { tps, wal_bytes: Number(wal.rows[0]!.bytes), batches, catch_up_ms: catchUpMs, cpu_s: cpu, ...(waits ? { writers_waiting: { ...waits, writes_per_flush: ratio(tps * seconds, Math.max(1, waits.wal_syncs)) } } : {}) };
     };
     /**
      * Rounds of the pair in A B / B A order; the pooled ratio is the total tps on `assets` over the total
