@@ -71,7 +71,7 @@ export class BatchCadence {
  * visible to other sessions yet: a follower's next build could miss it, so it is not published.
  */
 export async function insertBatch(lock: pg.Client, seq: number, batch: Batch): Promise<boolean> {
-  const values = [seq, batch.lsn ?? null, packRows(batch.rows), CHANGE_CHANNEL, batch.xids];
+  const values = [seq, batch.lsn ?? null, await packRows(batch.rows), CHANGE_CHANNEL, batch.xids];
   const published = await lock.query({ name: 'awc-publish-batch', text: PUBLISH_BATCH_SQL, values });
   return published.rowCount !== 0;
 }

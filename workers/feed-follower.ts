@@ -129,7 +129,7 @@ export class FeedFollower {
           if (this.lastSeq > 0 && Number(rows[0]!.seq) !== this.lastSeq + 1) return this.lost(Number(rows.at(-1)!.seq));
           this.counts.batchesRead += rows.length;
           // A body that does not inflate is that batch's failure (apply), not a read to retry.
-          for (const row of rows) this.apply(Number(row.seq), bodyOf(row));
+          for (const row of rows) this.apply(Number(row.seq), await batchJson(row).catch((err: Error) => err));
           // Fewer than asked for: that was the last. One published since notifies, and sets `again`.
           if (rows.length < READ_LIMIT) break;
         }
@@ -223,14 +223,5 @@ export class FeedFollower {
     if (now - this.takeOverMs < LEADER_SILENCE_MS) return;
     this.takeOverMs = now;
     this.events.takeOver();
-  }
-}
-
-/** A stored batch's JSON, or why it has none (a body that does not inflate). */
-function bodyOf(batch: { rows: string | null; packed: Buffer | null }): string | Error {
-  try {
-    return batchJson(batch);
-  } catch (err) {
-    return err as Error;
   }
 }

@@ -35,7 +35,7 @@ describe("the feed follower and the leader's own batches", () => {
     await follower.start();
   };
   const insert = async (seq: number, rows: FeedRow[]) =>
-    db.pool.query('INSERT INTO awc_feed_batches (seq, packed) VALUES ($1, $2)', [seq, packRows(rows)]);
+    db.pool.query('INSERT INTO awc_feed_batches (seq, packed) VALUES ($1, $2)', [seq, await packRows(rows)]);
   const settle = () => new Promise((r) => setTimeout(r, 200));
   /** This instance's relay publishes batch `seq`, and its notification arrives before the relay's statement returns. */
   const ownBatchAnnounced = async (seq: number, rows: FeedRow[]) => {
